@@ -1,0 +1,76 @@
+//! Command-line parsing and dispatch. Each subcommand lives in its own module and only parses,
+//! calls the library and prints.
+
+mod build;
+mod match_cmd;
+mod roles;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use titlematch::{Engine, IndexStatus};
+
+/// Normalize job titles to a role and level with a calibrated confidence, and suggest SOC codes.
+#[derive(Debug, Parser)]
+#[command(name = "titlematch", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Match one or more titles and print role, level, confidence and why.
+    Match(match_cmd::MatchArgs),
+    /// (Re)build the index in the index folder from the data folder.
+    Build(build::BuildArgs),
+    /// Browse the job architecture: list roles, or print one role card.
+    Roles(roles::RolesArgs),
+}
+
+/// Where the data and the index live; shared by every command that matches.
+#[derive(Debug, Args, Clone)]
+pub struct EngineArgs {
+    /// Data folder (roles, aliases, abbreviations, level words). Default: ./data, or the data
+    /// built into the binary when ./data does not exist.
+    #[arg(long, env = "TITLEMATCH_DATA")]
+    pub data: Option<PathBuf>,
+    /// Index folder for built artifacts (rebuilt automatically when the data changes).
+    #[arg(long, env = "TITLEMATCH_INDEX", default_value = "index")]
+    pub index: PathBuf,
+}
+
+impl EngineArgs {
+    /// Open the engine, building the index first when needed (with a short message).
+    pub fn open(&self) -> Result<Engine> {
+        let data = match &self.data {
+            Some(d) => Some(d.clone()),
+            None => {
+                let d = PathBuf::from("data");
+                d.is_dir().then_some(d)
+            }
+        };
+        let engine = match data {
+            Some(d) => Engine::open(&d, &self.index).with_context(|| format!("opening the engine over {}", d.display()))?,
+            None => Engine::builtin().context("opening the built-in data")?,
+        };
+        if let IndexStatus::Built(why) = engine.index_status() {
+            eprintln!(
+                "titlematch: built index in {} ({why}): {} roles",
+                self.index.display(),
+                engine.taxonomy().len()
+            );
+        }
+        Ok(engine)
+    }
+}
+
+/// Run the parsed command.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Match(a) => match_cmd::run(a),
+        Command::Build(a) => build::run(a),
+        Command::Roles(a) => roles::run(a),
+    }
+}

@@ -1,0 +1,760 @@
+//! The engine: loads the data, opens (or builds) the index, and runs the pipeline for each
+//! title: normalize -> level words -> look up (exact, fuzzy, BM25) -> score -> SOC.
+
+use crate::data::DataFiles;
+use crate::error::{Error, Result};
+use crate::index::{AliasRef, Artifacts, ROLE_NAME};
+use crate::level::{self, Ladder, LevelCode, LevelHit, LevelWords};
+use crate::limits::{BM25_CANDIDATES, GENERIC_TOKEN_KEYS, MAX_COMPOUND_PARTS, MAX_TOP, MIN_PARTIAL_SCORE};
+use crate::lookup::{self, Correction};
+use crate::matching::{Alternative, Explain, LevelRef, Match, MatchType, RoleRef, SocSuggestion};
+use crate::normalize::{join, Normalized, Normalizer, Token, TokenKind};
+use crate::score::{Band, Features, Scoring};
+use crate::taxonomy::{load_roles, AliasKind, Taxonomy};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Options for one match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchOptions {
+    /// Number of alternatives to report (capped at [`MAX_TOP`]).
+    pub top: usize,
+    /// Industry ladder for level words (`general`, `banking`, `law`, `consulting`, `academia`,
+    /// `nursing`).
+    pub ladder: String,
+    /// Number of SOC suggestions.
+    pub soc_top: usize,
+    /// Look for alternatives even when an exact alias answered (costs a BM25 query).
+    pub explore: bool,
+}
+
+impl Default for MatchOptions {
+    fn default() -> MatchOptions {
+        MatchOptions { top: crate::limits::DEFAULT_TOP, ladder: "general".into(), soc_top: crate::limits::DEFAULT_SOC_TOP, explore: false }
+    }
+}
+
+/// An alias approved by a reviewer, handed to the engine as data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverlayAlias {
+    /// The alias text (normalized by the engine).
+    pub alias: String,
+    /// Role code it maps to.
+    pub role: String,
+    /// A level the alias fixes, if the reviewer approved the whole title as the alias.
+    pub level: Option<LevelCode>,
+    /// Who approved it (recorded as the alias source `review:<name>`).
+    pub reviewer: String,
+}
+
+#[derive(Debug, Clone)]
+struct OverlayEntry {
+    role: u32,
+    alias: String,
+    level: Option<LevelCode>,
+    source: String,
+}
+
+/// How [`Engine::open`] got its index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexStatus {
+    /// The artifacts on disk were current and were opened.
+    Opened,
+    /// The artifacts were (re)built, for the reason given.
+    Built(String),
+    /// Built in memory (no index folder).
+    InMemory,
+}
+
+/// The matcher. Cheap to share: `match_title` takes `&self`, and the engine is `Send + Sync`.
+pub struct Engine {
+    normalizer: Normalizer,
+    ladder: Ladder,
+    level_words: LevelWords,
+    taxonomy: Taxonomy,
+    scoring: Scoring,
+    artifacts: Artifacts,
+    overlay: HashMap<String, OverlayEntry>,
+    data_hash: String,
+    status: IndexStatus,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("roles", &self.taxonomy.len()).field("status", &self.status).finish_non_exhaustive()
+    }
+}
+
+/// A candidate answer inside the cascade.
+#[derive(Debug, Clone)]
+struct Found {
+    role: u32,
+    alias: Option<u32>,
+    overlay: Option<OverlayEntry>,
+    key: String,
+    stage: &'static str,
+    features: Features,
+    /// Content-token indices the alias explains.
+    consumed: Vec<usize>,
+    corrections: Vec<Correction>,
+    competitors: Vec<(u32, Features, String, MatchType)>,
+    match_type: MatchType,
+    /// Level phrases outside the alias.
+    signals: Vec<LevelHit>,
+}
+
+struct Variant {
+    idx: Vec<usize>,
+    key: String,
+}
+
+const EDGE_STOPWORDS: [&str; 8] = ["of", "the", "for", "and", "to", "in", "at", "with"];
+
+impl Engine {
+    /// An engine over the data built into the crate, with its index in memory.
+    ///
+    /// ```
+    /// let engine = titlematch::Engine::builtin().unwrap();
+    /// let m = engine.match_title("Senior Information Security Engineer");
+    /// assert_eq!(m.role_code(), Some("SEI.GEN"));
+    /// assert_eq!(m.level_code().as_deref(), Some("P3"));
+    /// ```
+    pub fn builtin() -> Result<Engine> {
+        Engine::from_data(DataFiles::builtin(), None)
+    }
+
+    /// Open the engine for the data in `data_dir`, using the artifacts in `index_dir`, and
+    /// (re)building them there when they are missing or were built from other data.
+    pub fn open(data_dir: &Path, index_dir: &Path) -> Result<Engine> {
+        Engine::from_data(DataFiles::from_dir(data_dir)?, Some(index_dir))
+    }
+
+    /// Open over already-read data files; with `index_dir`, artifacts are read from or built
+    /// into that folder, otherwise built in memory.
+    pub fn from_data(data: DataFiles, index_dir: Option<&Path>) -> Result<Engine> {
+        let normalizer = Normalizer::load(&data)?;
+        let ladder = Ladder::load(&data)?;
+        let level_words = LevelWords::load(&data)?;
+        let taxonomy = load_roles(&data)?;
+        let scoring = Scoring::load(&data)?;
+        let data_hash = data.content_hash();
+        let (artifacts, status) = match index_dir {
+            None => (Artifacts::build(&taxonomy, &normalizer, &data_hash, None)?, IndexStatus::InMemory),
+            Some(dir) => match Artifacts::open(dir, &taxonomy, &data_hash) {
+                Ok(a) => (a, IndexStatus::Opened),
+                Err(e) => {
+                    let why = match Artifacts::read_manifest(dir) {
+                        None => "no index yet".to_string(),
+                        Some(_) => e.to_string(),
+                    };
+                    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+                    (Artifacts::build(&taxonomy, &normalizer, &data_hash, Some(dir))?, IndexStatus::Built(why))
+                }
+            },
+        };
+        Ok(Engine { normalizer, ladder, level_words, taxonomy, scoring, artifacts, overlay: HashMap::new(), data_hash, status })
+    }
+
+    /// Rebuild the artifacts in `index_dir` from `data_dir` unconditionally.
+    pub fn build(data_dir: &Path, index_dir: &Path) -> Result<Engine> {
+        let data = DataFiles::from_dir(data_dir)?;
+        if let Some(m) = Artifacts::read_manifest(index_dir) {
+            let _ = m;
+            let p = index_dir.join("manifest.json");
+            std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
+        }
+        Engine::from_data(data, Some(index_dir))
+    }
+
+    /// How the index was obtained.
+    pub fn index_status(&self) -> &IndexStatus {
+        &self.status
+    }
+
+    /// Content hash of the data the engine was built from.
+    pub fn data_hash(&self) -> &str {
+        &self.data_hash
+    }
+
+    /// The roles.
+    pub fn taxonomy(&self) -> &Taxonomy {
+        &self.taxonomy
+    }
+
+    /// The level ladder.
+    pub fn ladder(&self) -> &Ladder {
+        &self.ladder
+    }
+
+    /// The normalizer (the same one the index was built with).
+    pub fn normalizer(&self) -> &Normalizer {
+        &self.normalizer
+    }
+
+    /// The confidence model.
+    pub fn scoring(&self) -> &Scoring {
+        &self.scoring
+    }
+
+    /// Replace the confidence model (used when fitting it).
+    pub fn set_scoring(&mut self, scoring: Scoring) -> Result<()> {
+        scoring.validate()?;
+        self.scoring = scoring;
+        Ok(())
+    }
+
+    /// Names of the industry ladders.
+    pub fn ladders(&self) -> Vec<String> {
+        self.level_words.ladders().map(str::to_string).collect()
+    }
+
+    /// Install reviewer-approved aliases. They are looked up before the built-in aliases, so an
+    /// approved alias is an exact match from then on, without rebuilding the index.
+    pub fn set_overlay(&mut self, aliases: &[OverlayAlias]) -> Result<()> {
+        let mut map = HashMap::new();
+        for a in aliases {
+            let role = self.taxonomy.index_of(&a.role).ok_or_else(|| Error::Invalid(format!("approved alias {:?}: unknown role {}", a.alias, a.role)))?;
+            let key = self.normalizer.normalize(&a.alias).text();
+            if key.is_empty() {
+                continue;
+            }
+            map.insert(key, OverlayEntry { role: role as u32, alias: a.alias.clone(), level: a.level, source: format!("review:{}", a.reviewer) });
+        }
+        self.overlay = map;
+        Ok(())
+    }
+
+    /// Match one title with default options.
+    ///
+    /// ```
+    /// # let engine = titlematch::Engine::builtin().unwrap();
+    /// let m = engine.match_title("Sr. InfoSec Eng II");
+    /// assert_eq!(m.role_code(), Some("SEI.GEN"));
+    /// assert!(m.confidence > 0.5);
+    /// ```
+    pub fn match_title(&self, title: &str) -> Match {
+        self.match_with(title, &MatchOptions::default())
+    }
+
+    /// Match many titles in parallel (rayon); results are in input order.
+    ///
+    /// ```
+    /// # let engine = titlematch::Engine::builtin().unwrap();
+    /// let out = engine.match_batch(&["Registered Nurse", "", "Software Engineer II"]);
+    /// assert_eq!(out.len(), 3);
+    /// assert!(!out[1].is_match());
+    /// ```
+    pub fn match_batch(&self, titles: &[&str]) -> Vec<Match> {
+        use rayon::prelude::*;
+        let opts = MatchOptions::default();
+        titles.par_iter().map(|t| self.match_with(t, &opts)).collect()
+    }
+
+    /// Match one title with the given options.
+    pub fn match_with(&self, title: &str, opts: &MatchOptions) -> Match {
+        let n = self.normalizer.normalize(title);
+        let mut m = self.empty_match(title, &n);
+        if title.trim().is_empty() {
+            m.reason = Some("empty title".into());
+            return m;
+        }
+        if n.tokens.is_empty() {
+            m.reason = Some(if n.dropped.is_empty() {
+                "no letters or digits in the title".into()
+            } else {
+                format!("only noise: {}", n.dropped.iter().map(|d| format!("{:?} ({})", d.text, d.reason)).collect::<Vec<_>>().join(", "))
+            });
+            return m;
+        }
+        if n.junk {
+            m.reason = Some(format!("{:?} is not a job title", n.text()));
+            return m;
+        }
+        let all: Vec<&Token> = n.tokens.iter().collect();
+        let mut tried = Vec::new();
+        let whole = self.cascade(&all, opts, &mut tried, false);
+        let mut best = whole;
+        let mut part_alt = Vec::new();
+        let parts = n.parts();
+        if parts > 1 && best.as_ref().map_or(true, |f| f.match_type > MatchType::Alias) {
+            let mut found_parts = Vec::new();
+            for p in 0..parts.min(MAX_COMPOUND_PARTS) {
+                let toks: Vec<&Token> = n.tokens.iter().filter(|t| t.part as usize == p && t.text != "and").collect();
+                if let Some(f) = self.cascade(&toks, opts, &mut tried, true) {
+                    found_parts.push((p, join(toks.iter().copied()), f));
+                }
+            }
+            found_parts.sort_by(|a, b| self.conf(&b.2).total_cmp(&self.conf(&a.2)));
+            if let Some((_, text, f)) = found_parts.first().cloned() {
+                if best.as_ref().map_or(true, |w| self.conf(&f) > self.conf(w)) {
+                    if let Some(w) = best.take() {
+                        part_alt.push(w);
+                    }
+                    m.explain.compound_part = Some(text);
+                    best = Some(f);
+                    part_alt.extend(found_parts.into_iter().skip(1).map(|x| x.2));
+                } else {
+                    part_alt.extend(found_parts.into_iter().map(|x| x.2));
+                }
+            }
+        }
+        m.explain.tried = tried;
+        let Some(found) = best else {
+            let content: Vec<&Token> = n.content().collect();
+            let levels = self.hits(&content, &opts.ladder);
+            m.reason = Some(if !content.is_empty() && levels.iter().map(|h| h.len).sum::<usize>() == content.len() {
+                format!("only level words ({}), no occupation", levels.iter().map(|h| h.phrase.clone()).collect::<Vec<_>>().join(", "))
+            } else {
+                "no alias or title in the catalog is close enough".into()
+            });
+            // Still show what shares the title's words.
+            let words: Vec<&str> = content.iter().map(|t| t.text.as_str()).collect();
+            m.alternatives = self.bm25_alternatives(&words, opts, None);
+            return m;
+        };
+        self.fill(&mut m, &n, found, part_alt, opts);
+        m
+    }
+
+    fn conf(&self, f: &Found) -> f64 {
+        self.scoring.confidence(&f.features)
+    }
+
+    fn empty_match(&self, title: &str, n: &Normalized) -> Match {
+        let mut noise = n.dropped.clone();
+        noise.extend(n.tokens.iter().filter(|t| t.kind == TokenKind::Noise).map(|t| crate::normalize::Dropped { text: t.text.clone(), reason: "noise word".into() }));
+        Match {
+            input: title.to_string(),
+            normalized: n.text(),
+            role: None,
+            level: None,
+            confidence: 0.0,
+            band: Band::Low,
+            match_type: MatchType::None,
+            reason: None,
+            alternatives: Vec::new(),
+            soc: Vec::new(),
+            explain: Explain {
+                stage: "none".into(),
+                noise,
+                expansions: n.expansions.clone(),
+                truncated: n.truncated,
+                ..Explain::default()
+            },
+        }
+    }
+
+    fn hits(&self, content: &[&Token], ladder: &str) -> Vec<LevelHit> {
+        let words: Vec<&str> = content.iter().map(|t| t.text.as_str()).collect();
+        let segs: Vec<u16> = content.iter().map(|t| t.segment).collect();
+        self.level_words.find(ladder, &words, &segs)
+    }
+
+    /// Key variants to try exactly, most specific first.
+    fn variants(&self, toks: &[&Token], content: &[&Token], hits: &[LevelHit]) -> Vec<Variant> {
+        let mut out: Vec<Variant> = Vec::new();
+        // The whole title, noise words included ("Contract Specialist").
+        if toks.len() != content.len() {
+            let key = join(toks.iter().copied());
+            out.push(Variant { idx: Vec::new(), key });
+        }
+        let mut push = |idx: Vec<usize>, src: &[&Token]| {
+            let mut idx = idx;
+            while idx.first().is_some_and(|&i| EDGE_STOPWORDS.contains(&src[i].text.as_str())) {
+                idx.remove(0);
+            }
+            while idx.last().is_some_and(|&i| EDGE_STOPWORDS.contains(&src[i].text.as_str())) {
+                idx.pop();
+            }
+            if idx.is_empty() {
+                return;
+            }
+            let key = join(idx.iter().map(|&i| src[i]));
+            if !out.iter().any(|v| v.key == key) {
+                out.push(Variant { idx, key });
+            }
+        };
+        let positional: Vec<&LevelHit> = hits.iter().filter(|h| h.positional).take(3).collect();
+        let first_seg = content.first().map(|t| t.segment);
+        let scopes: Vec<Vec<usize>> = {
+            let all: Vec<usize> = (0..content.len()).collect();
+            let primary: Vec<usize> = all.iter().copied().filter(|&i| Some(content[i].segment) == first_seg).collect();
+            if primary.len() < all.len() { vec![all, primary] } else { vec![all] }
+        };
+        let in_hit = |i: usize, hs: &[&LevelHit]| hs.iter().any(|h| i >= h.start && i < h.start + h.len);
+        for scope in &scopes {
+            // Subsets of positional hits stripped, fewest first.
+            let n = positional.len();
+            let mut masks: Vec<u32> = (0..(1u32 << n)).collect();
+            masks.sort_by_key(|m| m.count_ones());
+            for mask in masks {
+                let strip: Vec<&LevelHit> = (0..n).filter(|b| mask & (1 << b) != 0).map(|b| positional[b]).collect();
+                push(scope.iter().copied().filter(|&i| !in_hit(i, &strip)).collect(), content);
+            }
+            let every: Vec<&LevelHit> = hits.iter().collect();
+            push(scope.iter().copied().filter(|&i| !in_hit(i, &every)).collect(), content);
+        }
+        out
+    }
+
+    fn exact_refs(&self, key: &str) -> Option<(Vec<AliasRef>, Option<OverlayEntry>)> {
+        if let Some(o) = self.overlay.get(key) {
+            return Some((vec![AliasRef { role: o.role, alias: ROLE_NAME }], Some(o.clone())));
+        }
+        self.artifacts.key_id(key).map(|id| (self.artifacts.postings[id].clone(), None))
+    }
+
+    fn alias_conf(&self, r: AliasRef) -> (f64, bool, AliasKind) {
+        if r.alias == ROLE_NAME {
+            return (1.0, true, AliasKind::Canonical);
+        }
+        let a = &self.taxonomy.role(r.role as usize).aliases[r.alias as usize];
+        (a.confidence as f64, a.approved, a.kind)
+    }
+
+    fn exact_type(&self, r: AliasRef, overlay: bool) -> MatchType {
+        if overlay {
+            return MatchType::Alias;
+        }
+        match self.alias_conf(r).2 {
+            AliasKind::Canonical => MatchType::Exact,
+            _ => MatchType::Alias,
+        }
+    }
+
+    /// Run the lookup cascade over a set of tokens (a whole title or one compound part), and
+    /// keep the level phrases that are not part of the alias found.
+    fn cascade(&self, toks: &[&Token], opts: &MatchOptions, tried: &mut Vec<String>, compound: bool) -> Option<Found> {
+        let content: Vec<&Token> = toks.iter().copied().filter(|t| t.kind == TokenKind::Content).collect();
+        if content.is_empty() {
+            return None;
+        }
+        let hits = self.hits(&content, &opts.ladder);
+        let mut found = self.stages(toks, &content, &hits, tried, compound)?;
+        let key_toks: Vec<&str> = found.key.split(' ').collect();
+        found.signals = hits
+            .into_iter()
+            .filter(|h| !(h.start..h.start + h.len).all(|i| found.consumed.contains(&i) && key_toks.contains(&content[i].text.as_str())))
+            .collect();
+        Some(found)
+    }
+
+    fn stages(&self, toks: &[&Token], content: &[&Token], hits: &[LevelHit], tried: &mut Vec<String>, compound: bool) -> Option<Found> {
+        let content = content.to_vec();
+        let variants = self.variants(toks, &content, hits);
+        let level_idx: Vec<usize> = hits.iter().flat_map(|h| h.start..h.start + h.len).collect();
+        let coverage = |consumed: &[usize]| {
+            let explained = (0..content.len()).filter(|i| consumed.contains(i) || level_idx.contains(i)).count();
+            explained as f64 / content.len() as f64
+        };
+        // 1. Exact keys.
+        for v in &variants {
+            tried.push(v.key.clone());
+            let Some((refs, overlay)) = self.exact_refs(&v.key) else { continue };
+            let consumed = if v.idx.is_empty() { (0..content.len()).collect() } else { v.idx.clone() };
+            let ambiguous = refs.len() > 1;
+            let mut founds: Vec<Found> = refs
+                .iter()
+                .map(|&r| {
+                    let (ac, approved, _) = self.alias_conf(r);
+                    let features = Features {
+                        exact: 1.0,
+                        alias_confidence: if overlay.is_some() { 1.0 } else { ac },
+                        approved: if overlay.is_some() || approved { 1.0 } else { 0.0 },
+                        coverage: coverage(&consumed),
+                        margin: if ambiguous { 0.0 } else { 1.0 },
+                        similarity: 1.0,
+                        ambiguous: if ambiguous { 1.0 } else { 0.0 },
+                        generic: self.generic(&consumed, &content),
+                        compound: compound as u8 as f64,
+                        ..Features::default()
+                    };
+                    Found {
+                        role: r.role,
+                        alias: (r.alias != ROLE_NAME).then_some(r.alias),
+                        overlay: overlay.clone(),
+                        key: v.key.clone(),
+                        stage: "exact",
+                        features,
+                        consumed: consumed.clone(),
+                        corrections: Vec::new(),
+                        competitors: Vec::new(),
+                        match_type: self.exact_type(r, overlay.is_some()),
+                        signals: Vec::new(),
+                    }
+                })
+                .collect();
+            founds.sort_by(|a, b| self.conf(b).total_cmp(&self.conf(a)));
+            let mut best = founds.remove(0);
+            best.competitors = founds.into_iter().map(|f| (f.role, f.features, f.key, f.match_type)).collect();
+            return Some(best);
+        }
+        // The most stripped variant: no level words, no noise.
+        let stripped: Vec<usize> = (0..content.len()).filter(|i| !level_idx.contains(i)).collect();
+        if stripped.is_empty() {
+            return None;
+        }
+        // 2. Typo correction of unknown tokens, then exact again.
+        let mut corrections = Vec::new();
+        let mut words: Vec<String> = Vec::with_capacity(stripped.len());
+        for &i in &stripped {
+            match lookup::correct(&self.artifacts.token_fst, &content[i].text) {
+                Some(c) => {
+                    words.push(c.to.clone());
+                    corrections.push(c);
+                }
+                None => words.push(content[i].text.clone()),
+            }
+        }
+        if !corrections.is_empty() {
+            let key = words.join(" ");
+            tried.push(key.clone());
+            if let Some((refs, overlay)) = self.exact_refs(&key) {
+                let ambiguous = refs.len() > 1;
+                let edits: u8 = corrections.iter().map(|c| c.distance).sum();
+                let r = refs[0];
+                let (ac, approved, _) = self.alias_conf(r);
+                let features = Features {
+                    fuzzy: 1.0,
+                    alias_confidence: ac,
+                    approved: (approved || overlay.is_some()) as u8 as f64,
+                    coverage: coverage(&stripped),
+                    margin: if ambiguous { 0.0 } else { 1.0 },
+                    similarity: 1.0 - (edits as f64 / key.len().max(1) as f64).min(1.0),
+                    ambiguous: ambiguous as u8 as f64,
+                    generic: self.generic(&stripped, &content),
+                    compound: compound as u8 as f64,
+                    ..Features::default()
+                };
+                let competitors = refs[1..].iter().map(|&o| (o.role, features, key.clone(), MatchType::Fuzzy)).collect();
+                return Some(Found {
+                    role: r.role,
+                    alias: (r.alias != ROLE_NAME).then_some(r.alias),
+                    overlay,
+                    key,
+                    stage: "fuzzy",
+                    features,
+                    consumed: stripped,
+                    corrections,
+                    competitors,
+                    match_type: MatchType::Fuzzy,
+                    signals: Vec::new(),
+                });
+            }
+        }
+        // 3. BM25 candidates, re-ranked.
+        let query: Vec<&str> = words.iter().map(String::as_str).collect();
+        let ranked = self.rank_bm25(&query);
+        let (best_key, best_ref, best_sim, best_score) = ranked.first().cloned()?;
+        if best_score < MIN_PARTIAL_SCORE {
+            return None;
+        }
+        let runner = ranked.iter().find(|c| c.1.role != best_ref.role).map(|c| c.3).unwrap_or(0.0);
+        let key = self.artifacts.keys[best_key].clone();
+        let key_toks: Vec<&str> = key.split(' ').collect();
+        let consumed: Vec<usize> = stripped.iter().copied().filter(|&i| key_toks.contains(&words[stripped.iter().position(|&s| s == i).unwrap()].as_str())).collect();
+        let mk = |r: AliasRef, _sim: &lookup::Similarity, score: f64, margin: f64, consumed: &[usize]| {
+            let (ac, approved, _) = self.alias_conf(r);
+            Features {
+                partial: 1.0,
+                alias_confidence: ac,
+                approved: approved as u8 as f64,
+                coverage: coverage(consumed),
+                margin,
+                similarity: score.min(1.0),
+                ambiguous: 0.0,
+                generic: self.generic(&stripped, &content),
+                compound: compound as u8 as f64,
+                ..Features::default()
+            }
+        };
+        let features = mk(best_ref, &best_sim, best_score, (best_score - runner).max(0.0), &consumed);
+        let competitors = ranked
+            .iter()
+            .skip(1)
+            .filter(|c| c.1.role != best_ref.role)
+            .map(|c| (c.1.role, mk(c.1, &c.2, c.3, 0.0, &consumed), self.artifacts.keys[c.0].clone(), MatchType::Partial))
+            .collect();
+        Some(Found {
+            role: best_ref.role,
+            alias: (best_ref.alias != ROLE_NAME).then_some(best_ref.alias),
+            overlay: None,
+            key,
+            stage: "bm25",
+            features,
+            consumed,
+            corrections,
+            competitors,
+            match_type: MatchType::Partial,
+            signals: Vec::new(),
+        })
+    }
+
+    /// BM25 candidates re-ranked, one per role, best first: (key id, alias, similarity, score).
+    fn rank_bm25(&self, query: &[&str]) -> Vec<(usize, AliasRef, lookup::Similarity, f64)> {
+        let mut per_role: HashMap<u32, (usize, AliasRef, lookup::Similarity, f64)> = HashMap::new();
+        for (kid, _bm25) in self.artifacts.text.search(query, BM25_CANDIDATES) {
+            let sim = lookup::similarity(query, &self.artifacts.keys[kid]);
+            for &r in &self.artifacts.postings[kid] {
+                let (ac, _, _) = self.alias_conf(r);
+                let score = sim.score * (0.85 + 0.15 * ac);
+                let e = per_role.entry(r.role).or_insert((kid, r, sim, score));
+                if score > e.3 {
+                    *e = (kid, r, sim, score);
+                }
+            }
+        }
+        let mut v: Vec<_> = per_role.into_values().collect();
+        v.sort_by(|a, b| b.3.total_cmp(&a.3).then(a.0.cmp(&b.0)));
+        v
+    }
+
+    fn bm25_alternatives(&self, words: &[&str], opts: &MatchOptions, exclude: Option<u32>) -> Vec<Alternative> {
+        let top = opts.top.min(MAX_TOP);
+        if top == 0 || words.is_empty() {
+            return Vec::new();
+        }
+        self.rank_bm25(words)
+            .into_iter()
+            .filter(|c| Some(c.1.role) != exclude)
+            .take(top)
+            .map(|(kid, r, sim, score)| {
+                let (ac, approved, _) = self.alias_conf(r);
+                let f = Features { partial: 1.0, alias_confidence: ac, approved: approved as u8 as f64, coverage: sim.query_coverage, similarity: score, ..Features::default() };
+                let role = self.taxonomy.role(r.role as usize);
+                Alternative {
+                    role: RoleRef { code: role.code.clone(), name: role.name.clone() },
+                    level: None,
+                    confidence: round(self.scoring.confidence(&f)),
+                    match_type: MatchType::Partial,
+                    via: self.artifacts.keys[kid].clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// 1 when the alias explains a single word that many aliases share ("engineer").
+    fn generic(&self, consumed: &[usize], content: &[&Token]) -> f64 {
+        let core: Vec<&str> = consumed.iter().map(|&i| content[i].text.as_str()).collect();
+        if core.len() == 1 && self.artifacts.token_fst.get(core[0]).unwrap_or(0) >= GENERIC_TOKEN_KEYS {
+            1.0
+        } else {
+            0.0
+        }
+    }
+
+    fn level_for(&self, role: u32, pinned: Option<LevelCode>, signals: &[LevelCode]) -> LevelRef {
+        let r = self.taxonomy.role(role as usize);
+        let mut all = signals.to_vec();
+        all.extend(pinned);
+        let (code, source) = level::resolve(&all, r.track, r.default_level);
+        let name = self.ladder.get(code).map(|d| d.name.clone()).unwrap_or_default();
+        LevelRef { code, name, source }
+    }
+
+    fn fill(&self, m: &mut Match, n: &Normalized, found: Found, part_alt: Vec<Found>, opts: &MatchOptions) {
+        let role = self.taxonomy.role(found.role as usize);
+        let _ = n;
+        let signals = &found.signals;
+        let pinned = match (&found.overlay, found.alias) {
+            (Some(o), _) => o.level,
+            (None, Some(a)) => role.aliases[a as usize].level,
+            _ => None,
+        };
+        let codes: Vec<LevelCode> = signals.iter().map(|h| h.level).collect();
+        m.level = Some(self.level_for(found.role, pinned, &codes));
+        m.explain.level_signals = signals.iter().map(|h| format!("{} -> {}", h.phrase, h.level)).collect();
+        if let Some(p) = pinned {
+            m.explain.level_signals.push(format!("alias fixes level {p}"));
+        }
+        let conf = self.conf(&found);
+        m.role = Some(RoleRef { code: role.code.clone(), name: role.name.clone() });
+        m.confidence = round(conf);
+        m.band = self.scoring.band(conf);
+        m.match_type = found.match_type;
+        m.explain.stage = found.stage.to_string();
+        m.explain.key = Some(found.key.clone());
+        match (&found.overlay, found.alias) {
+            (Some(o), _) => {
+                m.explain.alias = Some(o.alias.clone());
+                m.explain.alias_type = Some("reviewed".into());
+                m.explain.approved = Some(true);
+            }
+            (None, Some(a)) => {
+                let al = &role.aliases[a as usize];
+                m.explain.alias = Some(al.text.clone());
+                m.explain.alias_type = Some(serde_json::to_value(al.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default());
+                m.explain.approved = Some(al.approved);
+            }
+            (None, None) => {
+                m.explain.alias = Some(role.name.clone());
+                m.explain.alias_type = Some("canonical".into());
+                m.explain.approved = Some(true);
+            }
+        }
+        m.explain.corrections = found.corrections.clone();
+        m.explain.features = Some(found.features);
+        m.explain.score = self.scoring.breakdown(&found.features);
+        // Alternatives: other roles under the same key or ranked below it, other compound parts,
+        // and (when asked) what full-text search finds.
+        let top = opts.top.min(MAX_TOP);
+        let mut alts: Vec<Alternative> = Vec::new();
+        let mut seen = vec![found.role];
+        for (r, f, via, mt) in found.competitors.iter().cloned().chain(part_alt.iter().map(|p| (p.role, p.features, p.key.clone(), p.match_type))) {
+            if seen.contains(&r) {
+                continue;
+            }
+            seen.push(r);
+            let role = self.taxonomy.role(r as usize);
+            alts.push(Alternative {
+                role: RoleRef { code: role.code.clone(), name: role.name.clone() },
+                level: Some(self.level_for(r, None, &codes)),
+                confidence: round(self.scoring.confidence(&f)),
+                match_type: mt,
+                via,
+            });
+        }
+        if opts.explore && alts.len() < top {
+            let words: Vec<&str> = found.key.split(' ').collect();
+            for a in self.bm25_alternatives(&words, &MatchOptions { top: top + seen.len(), ..opts.clone() }, Some(found.role)) {
+                if alts.len() >= top {
+                    break;
+                }
+                if seen.iter().any(|&r| self.taxonomy.role(r as usize).code == a.role.code) {
+                    continue;
+                }
+                let r = self.taxonomy.index_of(&a.role.code).unwrap_or(0) as u32;
+                seen.push(r);
+                alts.push(Alternative { level: Some(self.level_for(r, None, &codes)), ..a });
+            }
+        }
+        alts.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+        alts.truncate(top);
+        m.alternatives = alts;
+        m.soc = self.soc_for(found.role, opts.soc_top);
+    }
+
+    fn soc_for(&self, role: u32, top: usize) -> Vec<SocSuggestion> {
+        let r = self.taxonomy.role(role as usize);
+        r.soc
+            .iter()
+            .enumerate()
+            .take(top)
+            .map(|(i, s)| SocSuggestion {
+                soc_code: s.code.clone(),
+                onet_code: None,
+                title: s.title.clone(),
+                hierarchy: None,
+                source: "role_mapping".into(),
+                score: if i == 0 { 1.0 } else { round(0.8 / i as f64) },
+                evidence: format!("{} mapping of role {} ({})", if i == 0 { "primary" } else { "secondary" }, r.code, s.source),
+                sources_agree: false,
+                review_status: "needs_review",
+            })
+            .collect()
+    }
+}
+
+fn round(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}

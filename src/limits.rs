@@ -1,0 +1,49 @@
+//! Every bound and threshold of the engine, in one place.
+//!
+//! Confidence weights and band thresholds are *data* (fitted, in `data/scoring.toml`); what lives
+//! here are the structural limits that keep the work per title bounded and the lookup cascade
+//! cheap. Each constant says why it has the value it has.
+
+/// Titles longer than this (in bytes, after trimming) are cut at a character boundary before
+/// normalization. Real titles are under 100 bytes; 10 KB "titles" are pasted résumés.
+pub const MAX_INPUT_BYTES: usize = 1024;
+
+/// At most this many tokens are kept after normalization; the rest are ignored and the
+/// explanation says so. Bounds every later stage.
+pub const MAX_TOKENS: usize = 16;
+
+/// At most this many parts are matched separately for a compound title ("A / B / C").
+pub const MAX_COMPOUND_PARTS: usize = 3;
+
+/// Tokens shorter than this are never typo-corrected (milli uses 5 for one typo).
+pub const MIN_LEN_ONE_TYPO: usize = 5;
+
+/// Tokens at least this long may be corrected with two edits (milli uses 9).
+pub const MIN_LEN_TWO_TYPOS: usize = 9;
+
+/// At most this many vocabulary words are considered per misspelled token.
+pub const MAX_TYPO_DERIVATIONS: usize = 50;
+
+/// BM25 candidates fetched from tantivy before re-ranking.
+pub const BM25_CANDIDATES: usize = 20;
+
+/// Default number of alternatives reported with a match.
+pub const DEFAULT_TOP: usize = 3;
+
+/// Hard cap on `--top`.
+pub const MAX_TOP: usize = 20;
+
+/// Default number of SOC suggestions per match.
+pub const DEFAULT_SOC_TOP: usize = 3;
+
+/// A BM25 re-rank score below this is not a match at all (the answer is `none`, with the
+/// candidates kept as alternatives so the user still sees titles containing their words).
+pub const MIN_PARTIAL_SCORE: f64 = 0.35;
+
+/// Longer tokens are cut to this many characters (no job-title word is longer; bounds the
+/// normalized text so that normalizing it again changes nothing).
+pub const MAX_TOKEN_CHARS: usize = 40;
+
+/// A one-word title whose word appears in at least this many alias keys is "generic"
+/// ("engineer", "manager"): it lowers the confidence instead of guessing.
+pub const GENERIC_TOKEN_KEYS: u64 = 20;

@@ -1,0 +1,235 @@
+//! Step 1 of the pipeline: one normalizer for alias keys, index documents and queries.
+//!
+//! [`Normalizer::normalize`] turns a raw title into tokens: Unicode folded ([`fold`]), cut into
+//! segments and words ([`segment`]), with abbreviations expanded from data ([`abbrev`]) and noise
+//! marked or removed ([`noise`]). The same function builds the fst keys and tantivy documents at
+//! build time and reads queries at match time, so what was indexed and what is asked are always
+//! comparable. [`NORMALIZER_VERSION`] is written into the index manifest: changing what this
+//! module produces means bumping it, which forces a rebuild.
+
+pub mod abbrev;
+pub mod fold;
+pub mod noise;
+pub mod segment;
+
+use crate::data::DataFiles;
+use crate::error::Result;
+use crate::limits::{MAX_TOKENS, MAX_TOKEN_CHARS};
+pub use abbrev::{Abbreviations, Expansion};
+pub use noise::Noise;
+
+/// Version of the normalization rules; part of every index manifest.
+pub const NORMALIZER_VERSION: u32 = 1;
+
+/// What a token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    /// A word of the title proper.
+    Content,
+    /// A work-arrangement or posting word ("remote", "contract"): kept in the text, ignored by
+    /// lookups that come after the exact whole-title try.
+    Noise,
+}
+
+/// One normalized token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// Lowercase folded text.
+    pub text: String,
+    /// Content or noise.
+    pub kind: TokenKind,
+    /// Index of the segment the token came from (0 = first kept segment).
+    pub segment: u16,
+    /// Index of the compound part ("Controller / Office Manager" has parts 0 and 1).
+    pub part: u8,
+}
+
+/// Something removed from the title, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Dropped {
+    /// The text removed.
+    pub text: String,
+    /// Why ("requisition", "pay", "location", "noise", ...).
+    pub reason: String,
+}
+
+/// A normalized title.
+#[derive(Debug, Clone, Default)]
+pub struct Normalized {
+    /// Tokens kept, in order.
+    pub tokens: Vec<Token>,
+    /// What was removed, and why.
+    pub dropped: Vec<Dropped>,
+    /// Abbreviations expanded.
+    pub expansions: Vec<Expansion>,
+    /// The input was longer than the limits and was cut.
+    pub truncated: bool,
+    /// The whole title is a known non-title ("n/a", "see resume").
+    pub junk: bool,
+}
+
+impl Normalized {
+    /// The normalized text: every kept token, space separated. This is the fst key of an alias.
+    pub fn text(&self) -> String {
+        join(self.tokens.iter())
+    }
+
+    /// The tokens without noise words.
+    pub fn content(&self) -> impl Iterator<Item = &Token> {
+        self.tokens.iter().filter(|t| t.kind == TokenKind::Content)
+    }
+
+    /// Number of compound parts (1 for an ordinary title).
+    pub fn parts(&self) -> usize {
+        self.tokens.iter().map(|t| t.part as usize + 1).max().unwrap_or(0)
+    }
+}
+
+/// Join token texts with single spaces.
+pub fn join<'a>(tokens: impl Iterator<Item = &'a Token>) -> String {
+    let mut s = String::new();
+    for t in tokens {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(&t.text);
+    }
+    s
+}
+
+/// The normalizer: folding rules plus the abbreviation and noise tables from data.
+#[derive(Debug, Clone)]
+pub struct Normalizer {
+    abbreviations: Abbreviations,
+    noise: Noise,
+}
+
+impl Normalizer {
+    /// Load the abbreviation and noise tables.
+    pub fn load(data: &DataFiles) -> Result<Normalizer> {
+        Ok(Normalizer { abbreviations: Abbreviations::load(data)?, noise: Noise::load(data)? })
+    }
+
+    /// The abbreviation table.
+    pub fn abbreviations(&self) -> &Abbreviations {
+        &self.abbreviations
+    }
+
+    /// Normalize one title. Never fails and never panics: anything unreadable becomes spaces,
+    /// and the result may have no tokens.
+    pub fn normalize(&self, raw: &str) -> Normalized {
+        let mut out = Normalized::default();
+        let (raw, cut) = fold::truncate(raw.trim());
+        out.truncated = cut;
+        let folded = fold::fold(raw);
+        let (text, cut) = self.noise.cut_patterns(&folded);
+        push_cut(&mut out, cut);
+        let raw_segments = segment::segment(&text);
+
+        // Words of the whole title, for abbreviation contexts.
+        let all: Vec<&str> = raw_segments.iter().flat_map(|s| s.tokens.iter().map(|t| t.text.as_str())).collect();
+
+        let mut segments: Vec<Vec<(String, bool)>> = Vec::new();
+        for seg in &raw_segments {
+            // Patterns again over the segment's words, so a pattern sees the same text in a
+            // second pass over normalized output (idempotence).
+            let joined = seg.tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+            let (rejoined, cut) = self.noise.cut_patterns(&joined);
+            let toks: Vec<segment::RawToken> = if cut.is_empty() {
+                seg.tokens.clone()
+            } else {
+                push_cut(&mut out, cut);
+                let breaks: Vec<bool> = seg.tokens.iter().map(|t| t.break_before).collect();
+                segment::segment(&rejoined)
+                    .into_iter()
+                    .flat_map(|s| s.tokens)
+                    .enumerate()
+                    .map(|(i, mut t)| {
+                        t.break_before |= breaks.get(i).copied().unwrap_or(false) && i > 0;
+                        t
+                    })
+                    .collect()
+            };
+            let words: Vec<&str> = toks.iter().map(|t| t.text.as_str()).collect();
+            let mut expanded = Vec::new();
+            let mut i = 0;
+            while i < words.len() {
+                if let Some((n, exp)) = self.abbreviations.expand_at(&words, i, &all) {
+                    let from = words[i..i + n].join(" ");
+                    let to = exp.join(" ");
+                    if from != to {
+                        out.expansions.push(Expansion { from, to });
+                    }
+                    for (k, w) in exp.iter().enumerate() {
+                        expanded.push((w.clone(), k == 0 && toks[i].break_before));
+                    }
+                    i += n;
+                } else {
+                    let mut w = toks[i].text.clone();
+                    if w.chars().count() > MAX_TOKEN_CHARS {
+                        w = w.chars().take(MAX_TOKEN_CHARS).collect();
+                        out.truncated = true;
+                    }
+                    expanded.push((w, toks[i].break_before));
+                    i += 1;
+                }
+            }
+            if !expanded.is_empty() {
+                segments.push(expanded);
+            }
+        }
+
+        // Mark noise words; drop segments that are only noise, or (after the first content
+        // segment) only place names or numbers.
+        let mut seen_content = false;
+        let mut seg_index = 0u16;
+        let mut part = 0u8;
+        for seg in segments {
+            let words: Vec<&str> = seg.iter().map(|(w, _)| w.as_str()).collect();
+            let mut kinds = vec![TokenKind::Content; words.len()];
+            let mut i = 0;
+            while i < words.len() {
+                match self.noise.word_at(&words, i) {
+                    Some(n) => {
+                        kinds[i..i + n].iter_mut().for_each(|k| *k = TokenKind::Noise);
+                        i += n;
+                    }
+                    None => i += 1,
+                }
+            }
+            let content: Vec<&str> = words.iter().zip(&kinds).filter(|(_, k)| **k == TokenKind::Content).map(|(w, _)| *w).collect();
+            let reason = if content.is_empty() {
+                Some("noise")
+            } else if seen_content && self.noise.is_location(&content) {
+                Some("location")
+            } else if seen_content && content.iter().all(|w| w.chars().all(|c| c.is_ascii_digit())) {
+                Some("number")
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                out.dropped.push(Dropped { text: words.join(" "), reason: reason.into() });
+                continue;
+            }
+            seen_content = true;
+            for (k, ((w, brk), kind)) in seg.into_iter().zip(kinds).enumerate() {
+                if out.tokens.len() >= MAX_TOKENS {
+                    out.truncated = true;
+                    break;
+                }
+                if brk && k > 0 && part < u8::MAX {
+                    part += 1;
+                }
+                out.tokens.push(Token { text: w, kind, segment: seg_index, part });
+            }
+            seg_index += 1;
+        }
+        out.junk = !out.tokens.is_empty() && self.noise.is_junk(&out.text());
+        out
+    }
+}
+
+fn push_cut(out: &mut Normalized, cut: Vec<(String, String)>) {
+    out.dropped.extend(cut.into_iter().filter(|(t, _)| !t.is_empty()).map(|(text, reason)| Dropped { text, reason }));
+}
