@@ -224,6 +224,17 @@ impl Engine {
         Ok(())
     }
 
+    /// The title as the alias lookups see it at the end: normalized, without noise words and
+    /// without level words ("Cyber Defender III - Remote" -> "cyber defender"). This is the text a
+    /// reviewer approves as an alias when the level should stay the level reader's job.
+    pub fn core_text(&self, title: &str) -> String {
+        let n = self.normalizer.normalize(title);
+        let content: Vec<&Token> = n.content().collect();
+        let hits = self.hits(&content, "general");
+        let keep = (0..content.len()).filter(|i| !hits.iter().any(|h| *i >= h.start && *i < h.start + h.len));
+        join(keep.map(|i| content[i]))
+    }
+
     /// Match one title with default options.
     ///
     /// ```
@@ -679,12 +690,14 @@ impl Engine {
                 m.explain.alias = Some(o.alias.clone());
                 m.explain.alias_type = Some("reviewed".into());
                 m.explain.approved = Some(true);
+                m.explain.alias_source = Some(o.source.clone());
             }
             (None, Some(a)) => {
                 let al = &role.aliases[a as usize];
                 m.explain.alias = Some(al.text.clone());
                 m.explain.alias_type = Some(serde_json::to_value(al.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default());
                 m.explain.approved = Some(al.approved);
+                m.explain.alias_source = Some(al.source.clone());
             }
             (None, None) => {
                 m.explain.alias = Some(role.name.clone());

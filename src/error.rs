@@ -51,6 +51,20 @@ pub enum Error {
     /// A user-supplied argument is invalid (unknown ladder, unknown role code, ...).
     #[error("{0}")]
     Invalid(String),
+    /// A bulk run (`bulk::normalize`) stopped part-way because reading its input or writing
+    /// its output failed; rows before `line` were written.
+    #[error("{op} failed at input line {line} after {rows_written} rows were written: {source}")]
+    Bulk {
+        /// What failed: `reading the input`, `writing the output` or `writing the errors file`.
+        op: &'static str,
+        /// 1-based input line where the run stopped.
+        line: u64,
+        /// Rows already written to the output.
+        rows_written: u64,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
     /// An error from the review store.
     #[error("review store {path}: {message}")]
     Review {

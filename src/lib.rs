@@ -56,8 +56,10 @@
 #![warn(missing_debug_implementations)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod bulk;
 pub mod data;
 pub mod engine;
+pub mod eval;
 pub mod error;
 pub mod index;
 pub mod level;
@@ -65,7 +67,10 @@ pub mod limits;
 pub mod lookup;
 pub mod matching;
 pub mod normalize;
+pub mod review;
 pub mod score;
+pub mod server;
+pub mod soc;
 pub mod taxonomy;
 
 pub use data::DataFiles;

@@ -125,6 +125,9 @@ pub struct Explain {
     /// Whether a person approved it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub approved: Option<bool>,
+    /// Where the alias came from (`titlematch`, `role_card`, `review:<reviewer>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alias_source: Option<String>,
     /// Keys tried, in order, before the answer.
     pub tried: Vec<String>,
     /// Words read as level signals, with the level each signals.

@@ -2,8 +2,13 @@
 //! calls the library and prints.
 
 mod build;
+mod eval;
 mod match_cmd;
+mod normalize;
+mod onet;
+mod review;
 mod roles;
+mod serve;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -27,6 +32,16 @@ enum Command {
     Build(build::BuildArgs),
     /// Browse the job architecture: list roles, or print one role card.
     Roles(roles::RolesArgs),
+    /// Normalize a whole export (CSV, TSV, JSONL): every row in, every row out, plus a summary.
+    Normalize(normalize::NormalizeArgs),
+    /// Review low-confidence aliases: list, approve, reject, import, export, history, undo.
+    Review(review::ReviewArgs),
+    /// Serve the matcher and the review page over HTTP.
+    Serve(serve::ServeArgs),
+    /// Measure accuracy and calibration on labeled titles (and fit the confidence model).
+    Eval(eval::EvalArgs),
+    /// Work with an O*NET database download: fetch it, describe it.
+    Onet(onet::OnetArgs),
 }
 
 /// Where the data and the index live; shared by every command that matches.
@@ -72,5 +87,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Match(a) => match_cmd::run(a),
         Command::Build(a) => build::run(a),
         Command::Roles(a) => roles::run(a),
+        Command::Normalize(a) => normalize::run(a),
+        Command::Review(a) => review::run(a),
+        Command::Serve(a) => serve::run(a),
+        Command::Eval(a) => eval::run(a),
+        Command::Onet(a) => onet::run(a),
     }
 }

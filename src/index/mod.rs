@@ -17,7 +17,7 @@ pub mod text;
 
 use crate::error::{Error, Result};
 use crate::normalize::{Normalizer, NORMALIZER_VERSION};
-use crate::taxonomy::Taxonomy;
+use crate::taxonomy::{AliasKind, Taxonomy};
 use fst::Map;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 pub use text::TextIndex;
 
 /// Version of the artifact layout; part of the manifest.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Alias index value meaning "the role's own name", not one of its listed aliases.
 pub const ROLE_NAME: u32 = u32::MAX;
@@ -109,6 +109,8 @@ pub fn collect_keys(tax: &Taxonomy, norm: &Normalizer) -> Result<BTreeMap<String
             add(key, ROLE_NAME);
         }
     }
+    let mut problems = Vec::new();
+    let mut first_file = None;
     for (key, refs) in &map {
         if refs.len() < 2 {
             continue;
@@ -119,12 +121,29 @@ pub fn collect_keys(tax: &Taxonomy, norm: &Normalizer) -> Result<BTreeMap<String
             .map(|r| tax.role(r.role as usize).code.as_str())
             .collect();
         if !unmarked.is_empty() {
-            let codes: Vec<&str> = refs.iter().map(|r| tax.role(r.role as usize).code.as_str()).collect();
-            let file = &tax.role(refs[0].role as usize).file;
-            return Err(Error::data(file, None, format!("alias {key:?}"), format!(
-                "claimed by roles {}: keep it in one role, or mark it `ambiguous = true` in each ({} unmarked)",
-                codes.join(", "), unmarked.join(", "))));
+            let codes: Vec<String> = refs
+                .iter()
+                .map(|r| {
+                    let role = tax.role(r.role as usize);
+                    let text = if r.alias == ROLE_NAME { &role.name } else { &role.aliases[r.alias as usize].text };
+                    format!("{} ({text:?} in {})", role.code, role.file)
+                })
+                .collect();
+            first_file.get_or_insert_with(|| tax.role(refs[0].role as usize).file.clone());
+            problems.push(format!("{key:?} is claimed by {} ({} unmarked)", codes.join(", "), unmarked.join(", ")));
         }
+    }
+    if !problems.is_empty() {
+        return Err(Error::data(
+            first_file.unwrap_or_default(),
+            None,
+            "aliases",
+            format!(
+                "{} normalized alias(es) belong to several roles; keep each in one role, or mark it `ambiguous = true` in each: {}",
+                problems.len(),
+                problems.join("; ")
+            ),
+        ));
     }
     Ok(map)
 }
@@ -136,8 +155,14 @@ impl Artifacts {
         let keys: Vec<String> = map.keys().cloned().collect();
         let postings: Vec<Vec<AliasRef>> = map.into_values().collect();
         let alias_fst = Map::from_iter(keys.iter().enumerate().map(|(i, k)| (k.as_bytes(), i as u64)))?;
+        // The typo vocabulary leaves out keys known only as misspellings: "enginer" must be
+        // corrected to "engineer", not accepted as a word.
         let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
-        for k in &keys {
+        for (k, refs) in keys.iter().zip(&postings) {
+            let clean = refs.iter().any(|r| r.alias == ROLE_NAME || tax.role(r.role as usize).aliases[r.alias as usize].kind != AliasKind::Misspelling);
+            if !clean {
+                continue;
+            }
             for t in k.split(' ') {
                 *counts.entry(t).or_default() += 1;
             }

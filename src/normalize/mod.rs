@@ -131,7 +131,16 @@ impl Normalizer {
         let all: Vec<&str> = raw_segments.iter().flat_map(|s| s.tokens.iter().map(|t| t.text.as_str())).collect();
 
         let mut segments: Vec<Vec<(String, bool)>> = Vec::new();
+        let mut seen_first = false;
         for seg in &raw_segments {
+            // A place-name segment after the first is dropped before abbreviations run, so "PA"
+            // in "Receptionist - Pittsburgh, PA" never becomes a physician assistant.
+            let raw_words: Vec<&str> = seg.tokens.iter().map(|t| t.text.as_str()).collect();
+            if seen_first && self.noise.is_location(&raw_words) {
+                out.dropped.push(Dropped { text: raw_words.join(" "), reason: "location".into() });
+                continue;
+            }
+            seen_first = true;
             // Patterns again over the segment's words, so a pattern sees the same text in a
             // second pass over normalized output (idempotence).
             let joined = seg.tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
@@ -151,6 +160,23 @@ impl Normalizer {
                     })
                     .collect()
             };
+            // "RN/LPN": a short slashed pair that is not itself an abbreviation is two titles.
+            let toks: Vec<segment::RawToken> = toks
+                .into_iter()
+                .flat_map(|t| {
+                    let single = [t.text.as_str()];
+                    if t.text.contains('/') && self.abbreviations.expand_at(&single, 0, &all).is_none() {
+                        t.text
+                            .split('/')
+                            .filter(|p| !p.is_empty())
+                            .enumerate()
+                            .map(|(i, p)| segment::RawToken { text: p.to_string(), break_before: if i == 0 { t.break_before } else { true } })
+                            .collect::<Vec<_>>()
+                    } else {
+                        vec![t]
+                    }
+                })
+                .collect();
             let words: Vec<&str> = toks.iter().map(|t| t.text.as_str()).collect();
             let mut expanded = Vec::new();
             let mut i = 0;
@@ -203,7 +229,7 @@ impl Normalizer {
                 Some("noise")
             } else if seen_content && self.noise.is_location(&content) {
                 Some("location")
-            } else if seen_content && content.iter().all(|w| w.chars().all(|c| c.is_ascii_digit())) {
+            } else if seen_content && content.iter().all(|w| w.chars().all(|c| c.is_ascii_digit())) && content.iter().any(|w| w.len() >= 3) {
                 Some("number")
             } else {
                 None

@@ -1,0 +1,146 @@
+//! The built-in job architecture (issue 3):
+//! 1. size: >= 400 roles in >= 20 superfunctions covering SOC major groups 11-53, >= 8 aliases each;
+//! 2. integrity: no empty names, every SOC code exists in SOC 2018, no alias claimed by two roles
+//!    unless marked ambiguous, no level words in aliases unless the alias fixes a level;
+//! 3. reachability: every role's name and canonical alias find the role at confidence >= 0.9;
+//! 4. vocabulary: >= 300 abbreviations, the full level ladder, the industry ladders;
+//! 5. coverage: a seeded sample of 2,000 O*NET alternate titles lands in the right SOC major group
+//!    at least 80% of the time (printed with the detailed-code share).
+
+use crate::common;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use titlematch::taxonomy::AliasKind;
+
+fn soc_codes() -> HashSet<String> {
+    let path = common::shared_data().join("soc2018/soc_structure_2018.tsv");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines().skip(1).flat_map(|l| l.split('\t').take(4).map(|c| c.trim().to_string()).collect::<Vec<_>>()).filter(|c| c.len() == 7).collect()
+}
+
+#[test]
+fn size_and_spread() {
+    let tax = common::engine().taxonomy();
+    assert!(tax.len() >= 400, "{} roles", tax.len());
+    let sf: BTreeSet<&str> = tax.roles().iter().map(|r| r.superfunction.as_str()).collect();
+    assert!(sf.len() >= 20, "{} superfunctions: {sf:?}", sf.len());
+    let majors: BTreeSet<&str> = tax.roles().iter().flat_map(|r| r.soc.iter().map(|s| &s.code[..2])).collect();
+    for g in (11..=53).step_by(2) {
+        assert!(majors.contains(g.to_string().as_str()), "no role maps to SOC major group {g}");
+    }
+    let thin: Vec<String> = tax.roles().iter().filter(|r| r.aliases.len() < 8).map(|r| format!("{} ({})", r.code, r.aliases.len())).collect();
+    assert!(thin.is_empty(), "roles with fewer than 8 aliases: {thin:?}");
+}
+
+#[test]
+fn integrity() {
+    let engine = common::engine();
+    let tax = engine.taxonomy();
+    let codes = soc_codes();
+    assert!(codes.len() > 1400, "SOC structure read: {}", codes.len());
+    for r in tax.roles() {
+        assert!(!r.name.trim().is_empty() && !r.description.trim().is_empty(), "{}", r.code);
+        for s in &r.soc {
+            assert!(codes.contains(&s.code), "role {}: SOC code {} does not exist in SOC 2018", r.code, s.code);
+        }
+        assert!(r.aliases.iter().all(|a| !a.text.trim().is_empty()), "{}", r.code);
+    }
+    // Shared keys only where marked (the build would also refuse them).
+    titlematch::index::collect_keys(tax, engine.normalizer()).expect("no unmarked shared aliases");
+    // Level words belong to the level reader, not to aliases (unless the alias fixes the level).
+    let level_words = ["senior", "junior", "intern", "ii", "iii", "iv"];
+    for r in tax.roles() {
+        for a in &r.aliases {
+            let key = engine.normalizer().normalize(&a.text).text();
+            let bad: Vec<&str> = key.split(' ').filter(|w| level_words.contains(w)).collect();
+            assert!(bad.is_empty() || a.level.is_some(), "{}: alias {:?} holds level words {bad:?}", r.code, a.text);
+        }
+    }
+}
+
+#[test]
+fn every_role_is_reachable_by_its_name() {
+    let engine = common::engine();
+    let mut misses = Vec::new();
+    for r in engine.taxonomy().roles() {
+        let canonical = r.aliases.iter().find(|a| a.kind == AliasKind::Canonical).map(|a| a.text.clone()).unwrap();
+        for t in [r.name.clone(), canonical] {
+            let m = engine.match_title(&t);
+            if m.role_code() != Some(r.code.as_str()) || m.confidence < 0.9 {
+                misses.push(format!("{t:?} -> {:?} {:.2} (want {})", m.role_code(), m.confidence, r.code));
+            }
+        }
+    }
+    assert!(misses.is_empty(), "{} unreachable:\n{}", misses.len(), misses.join("\n"));
+}
+
+#[test]
+fn vocabulary_tables() {
+    let engine = common::engine();
+    assert!(engine.normalizer().abbreviations().len() >= 300, "{} abbreviations", engine.normalizer().abbreviations().len());
+    assert_eq!(engine.ladder().levels().len(), 19);
+    let p1 = engine.ladder().get("P1".parse().unwrap()).unwrap();
+    assert_eq!(p1.name, "Entry-Level Professional");
+    assert_eq!(p1.typical_experience, "0–2 yrs");
+    for l in ["general", "banking", "law", "consulting", "academia", "nursing"] {
+        assert!(engine.ladders().iter().any(|x| x == l), "ladder {l}");
+    }
+}
+
+/// Deterministic pseudo-random numbers (a fixed LCG), so the sample is the same every run.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+#[test]
+fn onet_alternate_titles_coverage() {
+    let engine = common::engine();
+    let path = common::shared_data().join("onet/29.3/Alternate Titles.tsv");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut by_major: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() >= 3 && f[0].len() >= 7 {
+            by_major.entry(f[0][..2].to_string()).or_default().push((f[0][..7].to_string(), f[2].to_string()));
+        }
+    }
+    let total: usize = by_major.values().map(Vec::len).sum();
+    let mut rng = Lcg(20261127);
+    let mut sample = Vec::new();
+    for rows in by_major.values() {
+        // Proportional to the group's size, at least 20 from every group.
+        let want = ((rows.len() * 2000) / total).max(20).min(rows.len());
+        let mut picked = HashSet::new();
+        while picked.len() < want {
+            picked.insert((rng.next() as usize) % rows.len());
+        }
+        let mut picked: Vec<usize> = picked.into_iter().collect();
+        picked.sort();
+        sample.extend(picked.into_iter().map(|i| rows[i].clone()));
+    }
+    let (mut major, mut detailed) = (0usize, 0usize);
+    let mut per_group: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for (code, title) in &sample {
+        let m = engine.match_title(title);
+        let socs: Vec<&str> = m.role_code().and_then(|c| engine.taxonomy().get(c)).map(|r| r.soc.iter().map(|s| s.code.as_str()).collect()).unwrap_or_default();
+        let e = per_group.entry(code[..2].to_string()).or_default();
+        e.0 += 1;
+        if socs.iter().any(|s| s[..2] == code[..2]) {
+            major += 1;
+            e.1 += 1;
+        }
+        if socs.contains(&code.as_str()) {
+            detailed += 1;
+        }
+    }
+    let n = sample.len() as f64;
+    println!("O*NET alternate titles coverage: {} titles, major group {:.1}%, detailed code {:.1}%", sample.len(), 100.0 * major as f64 / n, 100.0 * detailed as f64 / n);
+    for (g, (t, ok)) in &per_group {
+        println!("  {g}-0000  {ok:>4}/{t:<4} {:.0}%", 100.0 * *ok as f64 / *t as f64);
+    }
+    assert!(sample.len() >= 2000, "sample size {}", sample.len());
+    assert!(major as f64 / n >= 0.80, "major-group share {:.3} is below 0.80", major as f64 / n);
+}

