@@ -744,13 +744,23 @@ impl Engine {
         alts.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
         alts.truncate(top);
         m.alternatives = alts;
-        m.soc = self.soc_for(found.role, opts.soc_top);
+        m.soc = self.soc_for(found.role, m.level.as_ref().map(|l| l.code), opts.soc_top);
     }
 
-    fn soc_for(&self, role: u32, top: usize) -> Vec<SocSuggestion> {
+    /// The role's SOC mappings that fit the level, best first: a supervisor code for M1, a
+    /// management code for M2 and up, then the role's own codes.
+    fn soc_for(&self, role: u32, level: Option<LevelCode>, top: usize) -> Vec<SocSuggestion> {
+        use crate::taxonomy::AppliesTo;
         let r = self.taxonomy.role(role as usize);
-        r.soc
-            .iter()
+        let want = match level {
+            Some(l) if l.track == level::Track::M && l.rank == 1 => AppliesTo::Supervisor,
+            Some(l) if l.track.is_managerial() => AppliesTo::Manager,
+            _ => AppliesTo::All,
+        };
+        let mut picked: Vec<&crate::taxonomy::SocMapping> = r.soc.iter().filter(|s| want != AppliesTo::All && s.applies_to == want).collect();
+        picked.extend(r.soc.iter().filter(|s| s.applies_to == AppliesTo::All));
+        picked
+            .into_iter()
             .enumerate()
             .take(top)
             .map(|(i, s)| SocSuggestion {
@@ -760,7 +770,11 @@ impl Engine {
                 hierarchy: None,
                 source: "role_mapping".into(),
                 score: if i == 0 { 1.0 } else { round(0.8 / i as f64) },
-                evidence: format!("{} mapping of role {} ({})", if i == 0 { "primary" } else { "secondary" }, r.code, s.source),
+                evidence: match s.applies_to {
+                    AppliesTo::All => format!("{} mapping of role {} ({})", if i == 0 { "primary" } else { "secondary" }, r.code, s.source),
+                    AppliesTo::Supervisor => format!("supervisor-level mapping of role {} ({})", r.code, s.source),
+                    AppliesTo::Manager => format!("manager-level mapping of role {} ({})", r.code, s.source),
+                },
                 sources_agree: false,
                 review_status: "needs_review",
             })

@@ -83,12 +83,12 @@ impl Abbreviations {
             // Longest abbreviation first; among equals, context rules before the fallback.
             rules.sort_by(|a, b| b.abbr.len().cmp(&a.abbr.len()).then(b.context.len().min(1).cmp(&a.context.len().min(1))));
         }
-        // Idempotence: an expansion must not itself expand again unconditionally.
+        // Idempotence: no word of an expansion may itself be an abbreviation.
         for rules in t.by_first.values() {
             for r in rules {
                 for w in &r.expansion {
                     if let Some(rs) = t.by_first.get(w) {
-                        if rs.iter().any(|x| x.abbr.len() == 1 && x.context.is_empty() && x.expansion != [w.clone()]) {
+                        if rs.iter().any(|x| x.abbr.len() == 1 && x.expansion != [w.clone()]) {
                             return Err(Error::data(FILE, None, "expansion", format!(
                                 "expansion {:?} of {:?} contains {w:?}, which is itself an abbreviation: expand it fully",
                                 r.expansion.join(" "), r.abbr.join(" "))));

@@ -31,7 +31,10 @@ fn is_latin_extended(c: char) -> bool {
 /// Fold `s` to lowercase, accent-free text with structural punctuation kept.
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.nfkd() {
+    // Lowercase first, then classify: a character whose lowercase form lands in another class
+    // (U+A7DC lowercases to U+019B, a Latin letter) must be treated as that form, or folding
+    // twice would differ from folding once.
+    for c in s.nfkd().flat_map(char::to_lowercase).flat_map(|c| c.to_string().nfkd().collect::<Vec<_>>()) {
         if is_combining_mark(c) {
             continue;
         }
@@ -51,7 +54,7 @@ pub fn fold(s: &str) -> String {
                 Some(s) => out.extend(s.chars().map(|c| c.to_ascii_lowercase())),
                 None => out.push(' '),
             },
-            _ if c.is_alphanumeric() => out.extend(c.to_lowercase()),
+            _ if c.is_alphanumeric() => out.push(c),
             _ => out.push(' '),
         }
     }

@@ -58,8 +58,10 @@ impl Cutter {
     }
 }
 
+/// Length of the word that starts at `from`, counting letters and digits and reading through
+/// apostrophes (which the cutter drops, joining the word).
 fn alnum_run_len(chars: &[char], from: usize) -> usize {
-    chars[from..].iter().take_while(|c| c.is_alphanumeric()).count()
+    chars[from..].iter().take_while(|c| c.is_alphanumeric() || **c == '\'').filter(|c| c.is_alphanumeric()).count()
 }
 
 /// Cut folded text into segments of raw tokens.
@@ -77,7 +79,8 @@ pub fn segment(folded: &str) -> Vec<RawSegment> {
     for i in 0..n {
         let ch = chars[i];
         let prev = if i > 0 { chars[i - 1] } else { ' ' };
-        let next = if i + 1 < n { chars[i + 1] } else { ' ' };
+        // The next character that stays (apostrophes are dropped, so look past them).
+        let next = chars[(i + 1).min(n)..].iter().copied().find(|c| *c != '\'').unwrap_or(' ');
         match ch {
             _ if ch.is_alphanumeric() => c.tok.push(ch),
             ',' | ';' | ':' | '|' => c.end_segment(),

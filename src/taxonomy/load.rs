@@ -92,6 +92,9 @@ pub fn load_roles(data: &DataFiles) -> Result<Taxonomy> {
                     return Err(err("soc", format!("{:?} is not a SOC code (NN-NNNN)", s.code)));
                 }
             }
+            if row.soc[0].applies_to != super::AppliesTo::All {
+                return Err(err("soc", "the primary mapping must apply to every level (no `applies_to`)".into()));
+            }
             if s_is_group(&row.soc[0].code) {
                 return Err(err("soc", format!("the primary mapping {} must be a detailed code", row.soc[0].code)));
             }

@@ -71,8 +71,22 @@ pub struct Alias {
     pub ambiguous: bool,
 }
 
+/// Which levels of a role a SOC mapping is for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppliesTo {
+    /// Every level (the default).
+    #[default]
+    All,
+    /// First-line supervision (M1): "First-Line Supervisors of ..." codes.
+    Supervisor,
+    /// Management and executive levels (M2 and up): 11-xxxx codes.
+    Manager,
+}
+
 /// A mapping of a role to a SOC 2018 code.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SocMapping {
     /// SOC 2018 code (detailed `15-1212` or a group such as `15-0000`).
     pub code: String,
@@ -82,6 +96,13 @@ pub struct SocMapping {
     pub source: String,
     /// Whether a person confirmed it.
     pub review_status: ReviewStatus,
+    /// The levels the mapping is for (`supervisor`, `manager`; default every level).
+    #[serde(default, skip_serializing_if = "is_all")]
+    pub applies_to: AppliesTo,
+}
+
+fn is_all(a: &AppliesTo) -> bool {
+    *a == AppliesTo::All
 }
 
 /// A role of the job architecture.
