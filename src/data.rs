@@ -114,3 +114,21 @@ fn rel_name(dir: &Path, p: &Path) -> String {
 pub fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
+
+/// Line numbers for many offsets in one text: the newline positions are found once.
+#[derive(Debug)]
+pub struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    /// Index the lines of `text`.
+    pub fn new(text: &str) -> Lines {
+        Lines { starts: std::iter::once(0).chain(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1)).collect() }
+    }
+
+    /// 1-based line number of a byte offset.
+    pub fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset)
+    }
+}

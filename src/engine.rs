@@ -5,7 +5,7 @@ use crate::data::DataFiles;
 use crate::error::{Error, Result};
 use crate::index::{AliasRef, Artifacts, ROLE_NAME};
 use crate::level::{self, Ladder, LevelCode, LevelHit, LevelWords};
-use crate::limits::{BM25_CANDIDATES, GENERIC_TOKEN_KEYS, MAX_COMPOUND_PARTS, MAX_TOP, MIN_PARTIAL_SCORE};
+use crate::limits::{BM25_CANDIDATES, GENERIC_TOKEN_KEYS, MAX_COMPOUND_PARTS, MAX_TOP, MIN_PARTIAL_SCORE, RERANK_CANDIDATES, COMPOUND_ORDER_PENALTY, ROLE_EVIDENCE_BONUS};
 use crate::lookup::{self, Correction};
 use crate::matching::{Alternative, Explain, LevelRef, Match, MatchType, RoleRef, SocSuggestion};
 use crate::normalize::{join, Normalized, Normalizer, Token, TokenKind};
@@ -295,9 +295,11 @@ impl Engine {
                     found_parts.push((p, join(toks.iter().copied()), f));
                 }
             }
-            found_parts.sort_by(|a, b| self.conf(&b.2).total_cmp(&self.conf(&a.2)));
+            // The first part is the primary title; a later part must be clearly better to win.
+            let rank = |p: &(usize, String, Found)| self.conf(&p.2) - COMPOUND_ORDER_PENALTY * p.0 as f64;
+            found_parts.sort_by(|a, b| rank(b).total_cmp(&rank(a)));
             if let Some((_, text, f)) = found_parts.first().cloned() {
-                if best.as_ref().map_or(true, |w| self.conf(&f) > self.conf(w)) {
+                if best.as_ref().map_or(true, |w| self.conf(&f) > self.conf(w) + COMPOUND_ORDER_PENALTY) {
                     if let Some(w) = best.take() {
                         part_alt.push(w);
                     }
@@ -369,7 +371,7 @@ impl Engine {
             let key = join(toks.iter().copied());
             out.push(Variant { idx: Vec::new(), key });
         }
-        let mut push = |idx: Vec<usize>, src: &[&Token]| {
+        fn push(out: &mut Vec<Variant>, idx: Vec<usize>, src: &[&Token]) {
             let mut idx = idx;
             while idx.first().is_some_and(|&i| EDGE_STOPWORDS.contains(&src[i].text.as_str())) {
                 idx.remove(0);
@@ -384,7 +386,7 @@ impl Engine {
             if !out.iter().any(|v| v.key == key) {
                 out.push(Variant { idx, key });
             }
-        };
+        }
         let positional: Vec<&LevelHit> = hits.iter().filter(|h| h.positional).take(3).collect();
         let first_seg = content.first().map(|t| t.segment);
         let scopes: Vec<Vec<usize>> = {
@@ -400,10 +402,45 @@ impl Engine {
             masks.sort_by_key(|m| m.count_ones());
             for mask in masks {
                 let strip: Vec<&LevelHit> = (0..n).filter(|b| mask & (1 << b) != 0).map(|b| positional[b]).collect();
-                push(scope.iter().copied().filter(|&i| !in_hit(i, &strip)).collect(), content);
+                push(&mut out, scope.iter().copied().filter(|&i| !in_hit(i, &strip)).collect(), content);
             }
             let every: Vec<&LevelHit> = hits.iter().collect();
-            push(scope.iter().copied().filter(|&i| !in_hit(i, &every)).collect(), content);
+            let mut core: Vec<usize> = scope.iter().copied().filter(|&i| !in_hit(i, &every)).collect();
+            while core.first().is_some_and(|&i| EDGE_STOPWORDS.contains(&content[i].text.as_str())) {
+                core.remove(0);
+            }
+            while core.last().is_some_and(|&i| EDGE_STOPWORDS.contains(&content[i].text.as_str())) {
+                core.pop();
+            }
+            // "Director of Finance" is written "Finance Director" in aliases: try the rank after
+            // the function.
+            if let Some(h) = hits.iter().find(|h| h.start == scope[0] && !h.positional) {
+                let after = h.start + h.len;
+                if content.get(after).is_some_and(|t| t.text == "of") && after + 1 < content.len() {
+                    let rest: Vec<usize> = scope.iter().copied().filter(|&i| i > after && !in_hit(i, &every)).collect();
+                    if !rest.is_empty() {
+                        let key = format!("{} {}", join(rest.iter().map(|&i| content[i])), h.phrase);
+                        if !out.iter().any(|v| v.key == key) {
+                            out.push(Variant { idx: rest, key });
+                        }
+                    }
+                }
+            }
+            // A management title whose function has a management role of its own ("VP Finance"
+            // -> "finance manager" / "finance director").
+            if !core.is_empty() && hits.iter().any(|h| h.level.track.is_managerial()) {
+                let base = join(core.iter().map(|&i| content[i]));
+                let supervisor = hits.iter().any(|h| h.level.track == level::Track::M && h.level.rank == 1);
+                // A supervisor runs a crew of the same trade, not a management function.
+                let heads: &[&str] = if supervisor { &["supervisor"] } else { &["manager", "director"] };
+                for head in heads {
+                    let key = format!("{base} {head}");
+                    if !out.iter().any(|v| v.key == key) {
+                        out.push(Variant { idx: core.clone(), key });
+                    }
+                }
+            }
+            push(&mut out, core, content);
         }
         out
     }
@@ -425,7 +462,8 @@ impl Engine {
 
     fn exact_type(&self, r: AliasRef, overlay: bool) -> MatchType {
         if overlay {
-            return MatchType::Alias;
+            // A reviewer approved exactly this alias for this role.
+            return MatchType::Exact;
         }
         match self.alias_conf(r).2 {
             AliasKind::Canonical => MatchType::Exact,
@@ -463,10 +501,14 @@ impl Engine {
             tried.push(v.key.clone());
             let Some((refs, overlay)) = self.exact_refs(&v.key) else { continue };
             let consumed = if v.idx.is_empty() { (0..content.len()).collect() } else { v.idx.clone() };
-            let ambiguous = refs.len() > 1;
+            // A key shared by several roles is ambiguous, unless it is the canonical name of
+            // exactly one of them: then that role owns it and the others are runners-up.
+            let canonical: Vec<u32> = refs.iter().filter(|r| self.alias_conf(**r).2 == AliasKind::Canonical).map(|r| r.role).collect();
+            let owner = (refs.len() > 1 && canonical.len() == 1).then(|| canonical[0]);
             let mut founds: Vec<Found> = refs
                 .iter()
                 .map(|&r| {
+                    let ambiguous = refs.len() > 1 && owner != Some(r.role);
                     let (ac, approved, _) = self.alias_conf(r);
                     let features = Features {
                         exact: 1.0,
@@ -604,11 +646,35 @@ impl Engine {
     /// BM25 candidates re-ranked, one per role, best first: (key id, alias, similarity, score).
     fn rank_bm25(&self, query: &[&str]) -> Vec<(usize, AliasRef, lookup::Similarity, f64)> {
         let mut per_role: HashMap<u32, (usize, AliasRef, lookup::Similarity, f64)> = HashMap::new();
-        for (kid, _bm25) in self.artifacts.text.search(query, BM25_CANDIDATES) {
-            let sim = lookup::similarity(query, &self.artifacts.keys[kid]);
+        let query_text = query.join(" ");
+        // PERF: Jaro-Winkler is the costly part of re-ranking; token overlap alone orders the
+        // BM25 candidates well enough to keep only the few that can still win.
+        let mut cands: Vec<(usize, f64)> = self
+            .artifacts
+            .text
+            .search(query, BM25_CANDIDATES)
+            .into_iter()
+            .map(|(kid, _)| (kid, lookup::rerank::overlap_score(query, &self.artifacts.keys[kid])))
+            .collect();
+        cands.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        // How many of the candidate keys each role owns: a role with several aliases sharing
+        // the title's words ("maintenance technician", "maintenance mechanic", ...) is a better
+        // guess for a bare "Maintenance" than a role with one.
+        let mut owned: HashMap<u32, usize> = HashMap::new();
+        for (kid, overlap) in &cands {
+            if *overlap > 0.0 {
+                for r in &self.artifacts.postings[*kid] {
+                    *owned.entry(r.role).or_default() += 1;
+                }
+            }
+        }
+        cands.truncate(RERANK_CANDIDATES);
+        for (kid, _) in cands {
+            let sim = lookup::similarity_to(query, &query_text, &self.artifacts.keys[kid]);
             for &r in &self.artifacts.postings[kid] {
                 let (ac, _, _) = self.alias_conf(r);
-                let score = sim.score * (0.85 + 0.15 * ac);
+                let evidence = ROLE_EVIDENCE_BONUS * (owned.get(&r.role).copied().unwrap_or(1).min(4) - 1) as f64;
+                let score = (sim.score * (0.85 + 0.15 * ac) + evidence).min(1.0);
                 let e = per_role.entry(r.role).or_insert((kid, r, sim, score));
                 if score > e.3 {
                     *e = (kid, r, sim, score);
@@ -695,7 +761,7 @@ impl Engine {
             (None, Some(a)) => {
                 let al = &role.aliases[a as usize];
                 m.explain.alias = Some(al.text.clone());
-                m.explain.alias_type = Some(serde_json::to_value(al.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default());
+                m.explain.alias_type = Some(al.kind.as_str().to_string());
                 m.explain.approved = Some(al.approved);
                 m.explain.alias_source = Some(al.source.clone());
             }

@@ -27,6 +27,10 @@ pub const MAX_TYPO_DERIVATIONS: usize = 50;
 /// BM25 candidates fetched from tantivy before re-ranking.
 pub const BM25_CANDIDATES: usize = 20;
 
+/// BM25 candidates that get the full re-rank score (with Jaro-Winkler), chosen by token
+/// overlap. Enough to fill the answer and its alternatives.
+pub const RERANK_CANDIDATES: usize = 8;
+
 /// Default number of alternatives reported with a match.
 pub const DEFAULT_TOP: usize = 3;
 
@@ -47,3 +51,11 @@ pub const MAX_TOKEN_CHARS: usize = 40;
 /// A one-word title whose word appears in at least this many alias keys is "generic"
 /// ("engineer", "manager"): it lowers the confidence instead of guessing.
 pub const GENERIC_TOKEN_KEYS: u64 = 20;
+
+/// In a compound title ("Controller / Office Manager") the first part is the primary one: a
+/// later part wins only when its confidence is higher by more than this per position.
+pub const COMPOUND_ORDER_PENALTY: f64 = 0.03;
+
+/// Re-rank bonus per extra BM25 candidate key a role owns (up to three), so a role with many
+/// aliases sharing the title's words beats a role with one stray match.
+pub const ROLE_EVIDENCE_BONUS: f64 = 0.03;

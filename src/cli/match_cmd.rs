@@ -28,21 +28,32 @@ pub struct MatchArgs {
     /// Also print the score breakdown and every key tried.
     #[arg(long)]
     explain: bool,
+    /// Queue the titles the engine is unsure of (band below high, or no role) for review.
+    #[arg(long)]
+    queue_review: bool,
+    /// Review database: its approved aliases are exact matches; --queue-review writes to it.
+    #[arg(long = "review-db", env = "TITLEMATCH_REVIEW_DB", default_value = titlematch::review::DEFAULT_DB, value_name = "PATH")]
+    review_db: std::path::PathBuf,
     #[command(flatten)]
     engine: EngineArgs,
 }
 
 /// Run `match`.
 pub fn run(a: MatchArgs) -> Result<ExitCode> {
-    let engine = a.engine.open()?;
+    let mut engine = a.engine.open()?;
+    super::review::install_overlay(&mut engine, &a.engine, &a.review_db)?;
     if !engine.ladders().contains(&a.ladder) {
         bail!("unknown ladder {:?}; known: {}", a.ladder, engine.ladders().join(", "));
     }
     let opts = MatchOptions { top: a.top, ladder: a.ladder.clone(), soc_top: a.soc_top, explore: true };
     let out = std::io::stdout();
     let mut out = out.lock();
-    for (i, t) in a.titles.iter().enumerate() {
-        let m = engine.match_with(t, &opts);
+    let ms: Vec<Match> = a.titles.iter().map(|t| engine.match_with(t, &opts)).collect();
+    if a.queue_review {
+        let q = titlematch::review::queue(&a.review_db, &engine, &ms)?;
+        eprintln!("titlematch: queued {} of {} titles for review in {} ({} new)", q.queued, q.matches, a.review_db.display(), q.new);
+    }
+    for (i, m) in ms.into_iter().enumerate() {
         if a.json {
             let s = if a.titles.len() == 1 { serde_json::to_string_pretty(&m)? } else { serde_json::to_string(&m)? };
             writeln!(out, "{s}")?;

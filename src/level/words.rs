@@ -10,7 +10,7 @@
 use super::ladder::LevelCode;
 use crate::data::DataFiles;
 use crate::error::{Error, Result};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The file the words are read from.
 pub const FILE: &str = "level_words.csv";
@@ -49,10 +49,32 @@ pub struct LevelHit {
     pub positional: bool,
 }
 
+/// One ladder's phrases, indexed by first and last word (longest phrase first in each list).
+#[derive(Debug, Clone, Default)]
+struct Table {
+    phrases: Vec<Phrase>,
+    by_first: HashMap<String, Vec<usize>>,
+    by_last: HashMap<String, Vec<usize>>,
+}
+
+impl Table {
+    fn new(mut phrases: Vec<Phrase>) -> Table {
+        phrases.sort_by(|a, b| (b.words.len() + b.context.len()).cmp(&(a.words.len() + a.context.len())));
+        let mut t = Table { phrases, ..Table::default() };
+        for (i, p) in t.phrases.iter().enumerate() {
+            t.by_first.entry(p.words[0].clone()).or_default().push(i);
+            if p.context.is_empty() {
+                t.by_last.entry(p.words[p.words.len() - 1].clone()).or_default().push(i);
+            }
+        }
+        t
+    }
+}
+
 /// The level words of every ladder.
 #[derive(Debug, Clone)]
 pub struct LevelWords {
-    ladders: BTreeMap<String, Vec<Phrase>>,
+    ladders: BTreeMap<String, Table>,
 }
 
 impl LevelWords {
@@ -115,12 +137,9 @@ impl LevelWords {
                 .cloned()
                 .collect();
             merged.extend(over);
-            ladders.insert(name, merged);
+            ladders.insert(name, Table::new(merged));
         }
-        ladders.insert("general".to_string(), general);
-        for v in ladders.values_mut() {
-            v.sort_by(|a, b| (b.words.len() + b.context.len()).cmp(&(a.words.len() + a.context.len())));
-        }
+        ladders.insert("general".to_string(), Table::new(general));
         Ok(LevelWords { ladders })
     }
 
@@ -134,8 +153,11 @@ impl LevelWords {
         self.ladders.contains_key(name)
     }
 
-    fn at<'a>(&self, ladder: &'a [Phrase], toks: &[&str], i: usize, end: usize, pos: &[Position]) -> Option<(usize, &'a Phrase)> {
-        ladder.iter().filter(|p| pos.contains(&p.position)).find_map(|p| {
+    fn at<'a>(&self, t: &'a Table, toks: &[&str], i: usize, end: usize, pos: &[Position]) -> Option<(usize, &'a Phrase)> {
+        if i >= end {
+            return None;
+        }
+        t.by_first.get(toks[i])?.iter().map(|&k| &t.phrases[k]).filter(|p| pos.contains(&p.position)).find_map(|p| {
             let n = p.words.len();
             let m = p.context.len();
             (i + n + m <= toks.len()
@@ -146,8 +168,11 @@ impl LevelWords {
         })
     }
 
-    fn ending_at<'a>(&self, ladder: &'a [Phrase], toks: &[&str], begin: usize, j: usize) -> Option<(usize, &'a Phrase)> {
-        ladder.iter().filter(|p| matches!(p.position, Position::Suffix | Position::Any) && p.context.is_empty()).find_map(|p| {
+    fn ending_at<'a>(&self, t: &'a Table, toks: &[&str], begin: usize, j: usize) -> Option<(usize, &'a Phrase)> {
+        if j <= begin {
+            return None;
+        }
+        t.by_last.get(toks[j - 1])?.iter().map(|&k| &t.phrases[k]).filter(|p| matches!(p.position, Position::Suffix | Position::Any)).find_map(|p| {
             let n = p.words.len();
             (j >= begin + n && p.words.iter().zip(&toks[j - n..j]).all(|(a, b)| a == b)).then_some((n, p))
         })
@@ -156,7 +181,9 @@ impl LevelWords {
     /// Find level phrases in `toks`, where `segments[k]` is the segment of token `k`.
     /// Unknown ladder names read as `general`.
     pub fn find(&self, ladder: &str, toks: &[&str], segments: &[u16]) -> Vec<LevelHit> {
-        let phrases = self.ladders.get(ladder).or_else(|| self.ladders.get("general")).map(Vec::as_slice).unwrap_or(&[]);
+        let Some(phrases) = self.ladders.get(ladder).or_else(|| self.ladders.get("general")) else {
+            return Vec::new();
+        };
         let mut hits = Vec::new();
         let mut s = 0;
         while s < toks.len() {

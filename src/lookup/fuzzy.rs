@@ -3,8 +3,8 @@
 //! Only tokens that are not in the vocabulary are corrected, one token at a time (fuzzy search
 //! over whole titles costs 5-10x more for no gain). Tokens shorter than
 //! [`MIN_LEN_ONE_TYPO`] are left alone; from [`MIN_LEN_TWO_TYPOS`] two edits are allowed. A
-//! transposition counts as one edit ("Enigneer"); a changed first letter counts as two, since
-//! people rarely mistype the first letter. The automaton builders are costly to make, so one per
+//! transposition counts as one edit ("Enigneer"); the first letter must be right, since people
+//! rarely mistype it and allowing it multiplies the candidates. The automaton builders are costly to make, so one per
 //! distance is built once per process.
 
 use crate::limits::{MAX_TYPO_DERIVATIONS, MIN_LEN_ONE_TYPO, MIN_LEN_TWO_TYPOS};
@@ -28,14 +28,18 @@ pub struct Correction {
 
 /// Correct `token` against the vocabulary, if it is unknown and close to a known word.
 pub fn correct(vocab: &Map<Vec<u8>>, token: &str) -> Option<Correction> {
-    let len = token.chars().count();
-    if len < MIN_LEN_ONE_TYPO || vocab.contains_key(token) || !token.chars().all(|c| c.is_alphabetic()) {
+    let len = token.len();
+    if len < MIN_LEN_ONE_TYPO || !token.bytes().all(|b| b.is_ascii_lowercase()) || vocab.contains_key(token) {
         return None;
     }
     let max = if len >= MIN_LEN_TWO_TYPOS { 2 } else { 1 };
     let dfa = if max == 2 { LEV2.build_dfa(token) } else { LEV1.build_dfa(token) };
-    let mut stream = vocab.search_with_state(&dfa).into_stream();
-    let first = token.chars().next();
+    // PERF: a changed first letter counts as two edits, more than a short word may have, so
+    // only words with the same first letter can win: bound the walk to that slice of the fst
+    // instead of letting the automaton fan out from every first letter.
+    let first = token.as_bytes()[0];
+    let (lo, hi) = ([first], [first + 1]);
+    let mut stream = vocab.search_with_state(&dfa).ge(lo).lt(hi).into_stream();
     let mut best: Option<(u8, u64, String)> = None;
     let mut seen = 0;
     while let Some((key, count, state)) = stream.next() {
@@ -44,11 +48,8 @@ pub fn correct(vocab: &Map<Vec<u8>>, token: &str) -> Option<Correction> {
             break;
         }
         let Ok(word) = std::str::from_utf8(key) else { continue };
-        let mut d = dfa.distance(state).to_u8();
-        if word.chars().next() != first {
-            d += 1;
-        }
-        if d == 0 || d > max || word.chars().count() < MIN_LEN_ONE_TYPO - 1 {
+        let d = dfa.distance(state).to_u8();
+        if d == 0 || d > max || word.len() < MIN_LEN_ONE_TYPO - 1 {
             continue;
         }
         let better = match &best {

@@ -25,17 +25,41 @@ pub const W_KEY: f64 = 0.35;
 /// Weight of Jaro-Winkler similarity.
 pub const W_JW: f64 = 0.20;
 
+/// The token-overlap part of [`similarity`] alone (cheap): used to pick which BM25 candidates
+/// get the full score. Its maximum error against the full score is [`W_JW`].
+pub fn overlap_score(query: &[&str], key: &str) -> f64 {
+    if query.is_empty() || key.is_empty() {
+        return 0.0;
+    }
+    let (mut k_len, mut k_in_q) = (0usize, 0usize);
+    for k in key.split(' ') {
+        k_len += 1;
+        k_in_q += query.contains(&k) as usize;
+    }
+    let q_in_k = query.iter().filter(|q| key.split(' ').any(|k| k == **q)).count();
+    W_QUERY * q_in_k as f64 / query.len() as f64 + W_KEY * k_in_q as f64 / k_len as f64
+}
+
 /// Score one candidate key against the query tokens.
 pub fn similarity(query: &[&str], key: &str) -> Similarity {
-    let ktoks: Vec<&str> = key.split(' ').collect();
+    similarity_to(query, &query.join(" "), key)
+}
+
+/// [`similarity`] with the query's joined text precomputed (re-ranking scores many keys
+/// against one query).
+pub fn similarity_to(query: &[&str], query_text: &str, key: &str) -> Similarity {
     if query.is_empty() || key.is_empty() {
         return Similarity::default();
     }
-    let q_in_k = query.iter().filter(|q| ktoks.contains(q)).count() as f64;
-    let k_in_q = ktoks.iter().filter(|k| query.contains(k)).count() as f64;
+    let (mut k_len, mut k_in_q) = (0usize, 0usize);
+    for k in key.split(' ') {
+        k_len += 1;
+        k_in_q += query.contains(&k) as usize;
+    }
+    let q_in_k = query.iter().filter(|q| key.split(' ').any(|k| k == **q)).count() as f64;
     let query_coverage = q_in_k / query.len() as f64;
-    let key_coverage = k_in_q / ktoks.len() as f64;
-    let jaro_winkler = strsim::jaro_winkler(&query.join(" "), key);
+    let key_coverage = k_in_q as f64 / k_len as f64;
+    let jaro_winkler = strsim::jaro_winkler(query_text, key);
     let score = W_QUERY * query_coverage + W_KEY * key_coverage + W_JW * jaro_winkler;
     Similarity { query_coverage, key_coverage, jaro_winkler, score }
 }

@@ -13,7 +13,7 @@
 
 use crate::data::DataFiles;
 use crate::error::{Error, Result};
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use std::collections::HashSet;
 
 /// The noise rules file.
@@ -41,6 +41,8 @@ struct PatternRow {
 #[derive(Debug, Clone)]
 pub struct Noise {
     patterns: Vec<(String, Regex)>,
+    /// All patterns at once: one pass says whether any needs running.
+    any_pattern: RegexSet,
     words: HashSet<Vec<String>>,
     max_word_len: usize,
     locations: HashSet<Vec<String>>,
@@ -65,6 +67,7 @@ impl Noise {
             let re = Regex::new(&p.regex).map_err(|e| Error::data(FILE, None, format!("pattern {}", p.name), e.to_string()))?;
             patterns.push((p.name, re));
         }
+        let any_pattern = RegexSet::new(patterns.iter().map(|(_, r)| r.as_str())).map_err(|e| Error::data(FILE, None, "pattern", e.to_string()))?;
         let words: HashSet<Vec<String>> = f.words.iter().map(|w| phrase(w)).filter(|p| !p.is_empty()).collect();
         let mut locations = HashSet::new();
         for (i, line) in data.require(LOCATIONS)?.lines().enumerate() {
@@ -79,6 +82,7 @@ impl Noise {
         }
         Ok(Noise {
             patterns,
+            any_pattern,
             max_word_len: words.iter().map(Vec::len).max().unwrap_or(1),
             words,
             max_location_len: locations.iter().map(Vec::len).max().unwrap_or(1),
@@ -92,6 +96,9 @@ impl Noise {
     pub fn cut_patterns(&self, folded: &str) -> (String, Vec<(String, String)>) {
         let mut text = folded.to_string();
         let mut cut = Vec::new();
+        if !self.any_pattern.is_match(folded) {
+            return (text, cut);
+        }
         for (name, re) in &self.patterns {
             if !re.is_match(&text) {
                 continue;

@@ -1,7 +1,7 @@
 //! Parsing and validating role files.
 
 use super::{Alias, AliasKind, Role, SocMapping, Taxonomy, ROLES_DIR};
-use crate::data::{line_of, DataFiles};
+use crate::data::{line_of, DataFiles, Lines};
 use crate::error::{Error, Result};
 use crate::level::{LevelCode, Track};
 use serde::Deserialize;
@@ -64,8 +64,9 @@ pub fn load_roles(data: &DataFiles) -> Result<Taxonomy> {
         let parsed: RoleFile = toml::from_str(text).map_err(|e| {
             Error::data(file, e.span().map(|s| line_of(text, s.start)), "toml", e.message().to_string())
         })?;
+        let lines = Lines::new(text);
         for row in parsed.role {
-            let line = Some(line_of(text, row.code.span().start));
+            let line = Some(lines.line(row.code.span().start));
             let code = row.code.into_inner();
             let err = |field: &str, msg: String| Error::data(file, line, format!("role {code}: {field}"), msg);
             if !valid_code(&code) {
@@ -100,7 +101,7 @@ pub fn load_roles(data: &DataFiles) -> Result<Taxonomy> {
             }
             let mut aliases = Vec::with_capacity(row.aliases.len());
             for a in row.aliases {
-                let aline = Some(line_of(text, a.alias.span().start));
+                let aline = Some(lines.line(a.alias.span().start));
                 let text_ = a.alias.into_inner();
                 let aerr = |field: &str, msg: String| Error::data(file, aline, format!("role {code}: alias {text_:?}: {field}"), msg);
                 if text_.trim().is_empty() {

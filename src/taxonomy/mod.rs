@@ -39,6 +39,24 @@ pub enum AliasKind {
     Reviewed,
 }
 
+impl AliasKind {
+    /// The snake_case name used in data files and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AliasKind::Canonical => "canonical",
+            AliasKind::Common => "common",
+            AliasKind::Abbreviation => "abbreviation",
+            AliasKind::Acronym => "acronym",
+            AliasKind::SpellingVariant => "spelling_variant",
+            AliasKind::Misspelling => "misspelling",
+            AliasKind::Swapped => "swapped",
+            AliasKind::Translation => "translation",
+            AliasKind::Legacy => "legacy",
+            AliasKind::Reviewed => "reviewed",
+        }
+    }
+}
+
 /// Review state of a SOC mapping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
