@@ -498,8 +498,9 @@ impl Engine {
         };
         // 1. Exact keys.
         for v in &variants {
+            let hit = self.exact_refs(&v.key);
             tried.push(v.key.clone());
-            let Some((refs, overlay)) = self.exact_refs(&v.key) else { continue };
+            let Some((refs, overlay)) = hit else { continue };
             let consumed = if v.idx.is_empty() { (0..content.len()).collect() } else { v.idx.clone() };
             // A key shared by several roles is ambiguous, unless it is the canonical name of
             // exactly one of them: then that role owns it and the others are runners-up.

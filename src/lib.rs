@@ -78,3 +78,8 @@ pub use engine::{Engine, IndexStatus, MatchOptions, OverlayAlias};
 pub use error::{Error, Result};
 pub use matching::{Alternative, Explain, LevelRef, Match, MatchType, RoleRef, SocSuggestion};
 pub use score::Band;
+
+/// The README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -8,6 +8,7 @@
 //! normalized text, alternatives) live in a few growing arenas, so the cache costs about 100
 //! bytes a title in a handful of allocations.
 
+use super::writer::Layout;
 use crate::matching::{Match, MatchType};
 use crate::score::Band;
 use std::collections::hash_map::RandomState;
@@ -85,6 +86,8 @@ struct Outcome {
     norm: (u32, u32),
     /// Alternatives, in `Store::alts`.
     alts: (u32, u32),
+    /// The appended columns as written, in `Store::suffix`.
+    suffix: (u32, u32),
 }
 
 #[derive(Debug, Default)]
@@ -92,6 +95,7 @@ struct Store {
     outcomes: Vec<Outcome>,
     norm: String,
     alts: Vec<(u32, u32, f64)>,
+    suffix: Vec<u8>,
 }
 
 impl Store {
@@ -99,6 +103,7 @@ impl Store {
         self.outcomes.clear();
         self.norm.clear();
         self.alts.clear();
+        self.suffix.clear();
     }
 }
 
@@ -150,7 +155,7 @@ pub(crate) struct Answers {
     /// Cached titles, to confirm a hash hit (a collision is a miss, never a wrong answer).
     keys: String,
     key_at: Vec<(u32, u32)>,
-    hasher: RandomState,
+    seed: u64,
     cap: usize,
     /// A title could not be cached (the cache was full, or a hash collided).
     pub missed_cache: bool,
@@ -171,7 +176,7 @@ impl Answers {
             map: HashMap::default(),
             keys: String::new(),
             key_at: Vec::new(),
-            hasher: RandomState::new(),
+            seed: RandomState::new().hash_one(0x7469_746c_656d_6174_u64),
             cap,
             missed_cache: false,
         }
@@ -182,16 +187,36 @@ impl Answers {
         self.cached.outcomes.len()
     }
 
+    /// A fast hash of a title (FxHash's mixing, seeded per run). Collisions cost a cache miss,
+    /// never a wrong answer: a hit is confirmed against the stored title.
+    fn hash(&self, title: &str) -> u64 {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mix = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
+        let b = title.as_bytes();
+        let mut h = self.seed;
+        let mut words = b.chunks_exact(8);
+        for w in &mut words {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(w);
+            h = mix(h, u64::from_le_bytes(a));
+        }
+        for &x in words.remainder() {
+            h = mix(h, x as u64);
+        }
+        mix(h, b.len() as u64)
+    }
+
     /// The cached answer for a title.
     pub fn lookup(&self, title: &str) -> Option<u32> {
-        let id = *self.map.get(&self.hasher.hash_one(title))?;
+        let id = *self.map.get(&self.hash(title))?;
         let (s, e) = self.key_at[id as usize];
         (&self.keys[s as usize..e as usize] == title).then_some(id)
     }
 
-    /// Store the answer for a title (cached while there is room); returns its id.
-    pub fn add(&mut self, title: &str, f: Fresh) -> u32 {
-        let h = self.hasher.hash_one(title);
+    /// Store the answer for a title (cached while there is room), with its appended columns as
+    /// `layout` writes them; returns its id.
+    pub fn add(&mut self, title: &str, f: Fresh, layout: &Layout) -> u32 {
+        let h = self.hash(title);
         let cache = self.cached.outcomes.len() < self.cap && !self.map.contains_key(&h);
         let store = if cache { &mut self.cached } else { &mut self.local };
         let s = &mut self.strings;
@@ -229,7 +254,17 @@ impl Answers {
             failed: f.failure.is_some(),
             norm: (n0, store.norm.len() as u32),
             alts: (a0, store.alts.len() as u32),
+            suffix: (0, 0),
         });
+        let id = if cache { idx } else { idx | LOCAL };
+        let suffix = layout.suffix(Some(self.get(id)));
+        let store = if cache { &mut self.cached } else { &mut self.local };
+        let s0 = store.suffix.len() as u32;
+        store.suffix.extend_from_slice(&suffix);
+        let end = store.suffix.len() as u32;
+        if let Some(o) = store.outcomes.last_mut() {
+            o.suffix = (s0, end);
+        }
         if cache {
             self.map.insert(h, idx);
             let k0 = self.keys.len() as u32;
@@ -306,6 +341,11 @@ impl<'a> Answer<'a> {
         let (s, e) = self.o.norm;
         self.o.failed.then(|| &self.store.norm[s as usize..e as usize])
     }
+    /// The appended columns as the layout writes them.
+    pub fn suffix(&self) -> &'a [u8] {
+        let (s, e) = self.o.suffix;
+        &self.store.suffix[s as usize..e as usize]
+    }
     /// Alternatives: (role code, role name, confidence).
     pub fn alternatives(&self) -> impl Iterator<Item = (&'a str, &'a str, f64)> + 'a {
         let (s, e) = self.o.alts;
@@ -332,12 +372,17 @@ mod tests {
         }
     }
 
+    fn layout() -> Layout {
+        Layout { input: crate::bulk::Format::Csv, output: crate::bulk::Format::Csv, delim: b',', crlf: false, keep: vec![0], json_keys: Vec::new(), top: 1 }
+    }
+
     #[test]
     fn cached_answers_are_found_again_and_local_ones_are_dropped_per_chunk() {
+        let l = layout();
         let mut a = Answers::new(2);
-        let x = a.add("Nurse", fresh("RN", Band::High));
-        let y = a.add("Engineer", fresh("SWE", Band::Low));
-        let z = a.add("Welder", fresh("WLD", Band::Low));
+        let x = a.add("Nurse", fresh("RN", Band::High), &l);
+        let y = a.add("Engineer", fresh("SWE", Band::Low), &l);
+        let z = a.add("Welder", fresh("WLD", Band::Low), &l);
         assert_eq!((a.lookup("Nurse"), a.lookup("Engineer"), a.lookup("Welder")), (Some(x), Some(y), None));
         assert!(a.missed_cache);
         assert_eq!(a.get(z).role_code(), Some("WLD"));
@@ -348,7 +393,8 @@ mod tests {
         assert_eq!(a.get(y).role_name(), Some("SWE name"));
         assert_eq!(a.cached_len(), 2);
         assert_eq!(a.strings.all.len(), 8, "shared strings are stored once");
-        let f = a.add("Boom", Fresh::failed("index out of bounds".into()));
+        assert_eq!(a.get(y).suffix(), b",SWE,SWE name,,,0.500,low,partial,,,true,X,X name,0.250");
+        let f = a.add("Boom", Fresh::failed("index out of bounds".into()), &l);
         assert_eq!((a.get(f).failure(), a.get(f).normalized()), (Some("index out of bounds"), None));
         assert_eq!(a.get(y).failure(), None);
     }

@@ -55,6 +55,8 @@ pub(crate) struct Row {
     pub title: Option<Range<u32>>,
     /// JSONL: the line is a JSON object (fields can be spliced in).
     pub object: bool,
+    /// CSV: `data` is the record as it was read (quoting included), to be written unchanged.
+    pub verbatim: bool,
     /// Why the row cannot be read.
     pub problem: Option<Box<Problem>>,
 }
@@ -85,7 +87,7 @@ impl Chunk {
         row.title.as_ref().map(|r| &self.titles[r.start as usize..r.end as usize])
     }
 
-    /// The bytes of a JSONL row.
+    /// The bytes of a JSONL row, or of a verbatim CSV row.
     pub fn line(&self, row: &Row) -> &[u8] {
         &self.data[row.data.start as usize..row.data.end as usize]
     }
@@ -306,6 +308,9 @@ pub(crate) struct CsvSource<R> {
     pub names: Vec<String>,
     /// The first record ended with CR LF.
     pub crlf: bool,
+    /// Keep readable records as read (the output has the same format and columns), rather
+    /// than their fields.
+    pub verbatim: bool,
     started: bool,
 }
 
@@ -336,6 +341,7 @@ impl<R: BufRead> CsvSource<R> {
             title: 0,
             names: Vec::new(),
             crlf: false,
+            verbatim: false,
             started: false,
         }
     }
@@ -436,11 +442,14 @@ impl<R: BufRead> CsvSource<R> {
         true
     }
 
+    /// Queue the lines of `content` to be read one by one. A lone CR ends a line too (as it
+    /// does for csv-core), so no queued line holds a line end.
     fn queue_lines(&mut self, first_line: u64, content: &[u8]) {
         for (i, l) in content.split(|&b| b == b'\n').enumerate() {
-            let l = l.strip_suffix(b"\r").unwrap_or(l);
-            if !l.is_empty() {
-                self.pending.push_back((first_line + i as u64, l.to_vec(), None));
+            for piece in l.split(|&b| b == b'\r') {
+                if !piece.is_empty() {
+                    self.pending.push_back((first_line + i as u64, piece.to_vec(), None));
+                }
             }
         }
     }
@@ -558,29 +567,32 @@ impl<R: BufRead> CsvSource<R> {
     pub fn push_current(&self, chunk: &mut Chunk) {
         let out = &self.out[..self.cur.outlen];
         let ends = &self.ends[..self.cur.nfields];
+        let content = &self.raw[self.cur.content.clone()];
         let mut problem = self.cur.problem.clone();
-        if problem.is_none() {
+        // The raw record is UTF-8 exactly when every field is (fields are the record less ASCII
+        // quotes and delimiters), so one check serves the common case.
+        if problem.is_none() && std::str::from_utf8(content).is_err() {
             let mut start = 0;
+            let mut col = None;
             for (i, &end) in ends.iter().enumerate() {
                 if std::str::from_utf8(&out[start..end]).is_err() {
-                    let name = self.names.get(i).map(|n| format!(" ({n})")).unwrap_or_default();
-                    problem = Some((ErrorKind::InvalidUtf8, format!("invalid UTF-8 in column {}{name}", i + 1)));
+                    col = Some(i);
                     break;
                 }
                 start = end;
             }
+            let reason = match col {
+                Some(i) => format!("invalid UTF-8 in column {}{}", i + 1, self.names.get(i).map(|n| format!(" ({n})")).unwrap_or_default()),
+                None => "invalid UTF-8".to_string(),
+            };
+            problem = Some((ErrorKind::InvalidUtf8, reason));
         }
-        let base = chunk.data.len() as u32;
-        chunk.data.extend_from_slice(out);
-        let first = chunk.ends.len() as u32;
-        chunk.ends.extend(ends.iter().map(|&e| base + e as u32));
-        let fields = first..chunk.ends.len() as u32;
         let title = match problem {
             Some(_) => None,
             None => {
                 let start = if self.title == 0 { 0 } else { ends.get(self.title - 1).copied().unwrap_or(out.len()) };
                 let end = ends.get(self.title).copied().unwrap_or(out.len());
-                // Valid UTF-8: checked above.
+                // UTF-8: checked above.
                 let t = std::str::from_utf8(&out[start..end]).unwrap_or("").trim();
                 let t = cut_at_char(t, MAX_TITLE_BYTES);
                 let at = chunk.titles.len() as u32;
@@ -588,8 +600,20 @@ impl<R: BufRead> CsvSource<R> {
                 Some(at..chunk.titles.len() as u32)
             }
         };
-        let problem = problem.map(|(kind, reason)| Box::new(Problem { kind, reason, raw: lossy_cut(&self.raw[self.cur.content.clone()]) }));
-        chunk.rows.push(Row { line: self.cur.line, data: base..base, fields, title, object: false, problem });
+        let base = chunk.data.len() as u32;
+        let verbatim = self.verbatim && problem.is_none();
+        let fields = if verbatim {
+            chunk.data.extend_from_slice(content);
+            0..0
+        } else {
+            chunk.data.extend_from_slice(out);
+            let first = chunk.ends.len() as u32;
+            chunk.ends.extend(ends.iter().map(|&e| base + e as u32));
+            first..chunk.ends.len() as u32
+        };
+        let data = if verbatim { base..chunk.data.len() as u32 } else { base..base };
+        let problem = problem.map(|(kind, reason)| Box::new(Problem { kind, reason, raw: lossy_cut(content) }));
+        chunk.rows.push(Row { line: self.cur.line, data, fields, title, object: false, verbatim, problem });
     }
 
     /// Read rows into a new chunk; `None` at the end of the input.
@@ -891,7 +915,7 @@ impl<R: BufRead> JsonlSource<R> {
                 }
                 Err((kind, reason)) => (None, Some(Box::new(Problem { kind, reason, raw: lossy_cut(&self.buf) }))),
             };
-            chunk.rows.push(Row { line, data, fields: 0..0, title, object, problem });
+            chunk.rows.push(Row { line, data, fields: 0..0, title, object, verbatim: false, problem });
         }
         chunk.input_bytes = self.input.consumed();
         Ok((!chunk.rows.is_empty() || chunk.blank_lines > 0).then_some(chunk))

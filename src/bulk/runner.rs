@@ -92,7 +92,9 @@ pub fn normalize_with<R: Read + Send, W: Write>(engine: &Engine, input: R, mut o
         }
         Bom::None => false,
     };
-    let first_line = input.peek_line(64 << 10).map_err(read_err(1))?.to_vec();
+    let peeked = input.peek_line(64 << 10).map_err(read_err(1))?;
+    // Only the first line: the peek may hold more.
+    let first_line = peeked.split(|&b| b == b'\n').next().unwrap_or_default().to_vec();
     let format = opts.format.unwrap_or_else(|| sniff_format(&first_line));
     let out_format = opts.output_format.unwrap_or(format);
     if format == Format::Jsonl && out_format != Format::Jsonl {
@@ -154,6 +156,8 @@ pub fn normalize_with<R: Read + Send, W: Write>(engine: &Engine, input: R, mut o
                     String::from_utf8_lossy(&k).into_owned()
                 })
                 .collect();
+            // Readable rows go out as they came in when nothing about them changes.
+            src.verbatim = out_format == format && out_delim == delim && keep.len() == names.len();
             run.layout = Layout { input: format, output: out_format, delim: out_delim, crlf: src.crlf, keep, json_keys, top: opts.match_options.top };
             if opts.has_header {
                 output.write_all(&run.layout.header(&names, bom)).map_err(|e| Error::Bulk { op: "writing the output", line: 1, rows_written: 0, source: e })?;
@@ -400,7 +404,8 @@ impl<'e, 'h> Run<'e, 'h> {
             })
             .collect();
         self.summary.titles_matched += new_titles.len() as u64;
-        let new: Vec<u32> = new_titles.iter().zip(fresh).map(|(t, f)| self.answers.add(t, f)).collect();
+        let layout = &self.layout;
+        let new: Vec<u32> = new_titles.iter().zip(fresh).map(|(t, f)| self.answers.add(t, f, layout)).collect();
         for (i, k) in waiting {
             ids[i] = Some(new[k]);
         }

@@ -81,13 +81,6 @@ pub(crate) fn put_json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-fn put_json_opt(out: &mut Vec<u8>, s: Option<&str>) {
-    match s {
-        Some(s) => put_json_str(out, s),
-        None => out.extend_from_slice(b"null"),
-    }
-}
-
 impl Layout {
     /// Names of the appended columns.
     pub fn appended(&self) -> Vec<String> {
@@ -131,14 +124,18 @@ impl Layout {
 
     /// Format rows (with their answers, `None` for rows that could not be read).
     pub fn rows(&self, chunk: &Chunk, rows: &[Row], ids: &[Option<u32>], answers: &Answers) -> Vec<u8> {
-        let mut out = Vec::with_capacity(rows.len() * 160);
+        let mut out = Vec::with_capacity(rows.len() * 200);
+        let error = self.suffix(None);
         for (row, id) in rows.iter().zip(ids) {
             // A title the matcher failed on is written like an unreadable row.
-            let answer = id.map(|id| answers.get(id)).filter(|a| a.failure().is_none());
+            let suffix = match id.map(|id| answers.get(id)).filter(|a| a.failure().is_none()) {
+                Some(a) => a.suffix(),
+                None => &error[..],
+            };
             match (self.input, self.output) {
-                (Format::Jsonl, _) => self.jsonl_row(&mut out, chunk, row, answer),
-                (_, Format::Jsonl) => self.csv_to_json_row(&mut out, chunk, row, answer),
-                _ => self.csv_row(&mut out, chunk, row, answer),
+                (Format::Jsonl, _) => self.jsonl_row(&mut out, chunk, row, suffix),
+                (_, Format::Jsonl) => self.csv_to_json_row(&mut out, chunk, row, suffix),
+                _ => self.csv_row(&mut out, chunk, row, suffix),
             }
             self.end_line(&mut out);
         }
@@ -153,132 +150,97 @@ impl Layout {
         }
     }
 
-    fn csv_row(&self, out: &mut Vec<u8>, chunk: &Chunk, row: &Row, a: Option<Answer<'_>>) {
-        for (n, &i) in self.keep.iter().enumerate() {
-            if n > 0 {
-                out.push(self.delim);
-            }
-            match (&row.problem, chunk.field(row, i)) {
-                (None, Some(f)) => put_field(out, f, self.delim),
-                _ => put_field(out, self.field(chunk, row, i).as_bytes(), self.delim),
-            }
-        }
-        let d = self.delim;
-        let put = |out: &mut Vec<u8>, s: &str| {
-            out.push(d);
-            put_field(out, s.as_bytes(), d);
-        };
-        // Each appended field brings its delimiter; without kept fields the first one goes.
-        let start = out.len();
-        match a {
-            Some(a) => {
-                put(out, a.role_code().unwrap_or(""));
-                put(out, a.role_name().unwrap_or(""));
-                put(out, a.level_code().unwrap_or(""));
-                put(out, a.level_name().unwrap_or(""));
-                put(out, &format!("{:.3}", a.confidence()));
-                put(out, band_str(a.band()));
-                put(out, a.match_type().as_str());
-                put(out, a.soc_code().unwrap_or(""));
-                put(out, a.soc_title().unwrap_or(""));
-                put(out, if a.needs_review() { "true" } else { "false" });
-                let mut alts = a.alternatives();
-                for _ in 0..self.top {
-                    match alts.next() {
-                        Some((code, name, c)) => {
-                            put(out, code);
-                            put(out, name);
-                            put(out, &format!("{c:.3}"));
-                        }
-                        None => (0..3).for_each(|_| put(out, "")),
-                    }
+    fn csv_row(&self, out: &mut Vec<u8>, chunk: &Chunk, row: &Row, suffix: &[u8]) {
+        if row.verbatim {
+            out.extend_from_slice(chunk.line(row));
+        } else {
+            for (n, &i) in self.keep.iter().enumerate() {
+                if n > 0 {
+                    out.push(self.delim);
+                }
+                match (&row.problem, chunk.field(row, i)) {
+                    (None, Some(f)) => put_field(out, f, self.delim),
+                    _ => put_field(out, self.field(chunk, row, i).as_bytes(), self.delim),
                 }
             }
-            None => {
-                for c in OUTPUT_COLUMNS {
-                    put(
-                        out,
-                        match c {
-                            "match_type" => "error",
-                            "needs_review" => "true",
-                            _ => "",
-                        },
-                    );
-                }
-                (0..3 * self.top).for_each(|_| put(out, ""));
-            }
         }
-        if self.keep.is_empty() && out.len() > start {
-            out.remove(start);
-        }
+        // The suffix starts with a delimiter; without kept fields it has nothing to follow.
+        let skip = usize::from(self.keep.is_empty() && !row.verbatim).min(suffix.len());
+        out.extend_from_slice(&suffix[skip..]);
     }
 
-    fn put_appended_json(&self, out: &mut Vec<u8>, a: Option<Answer<'_>>) {
-        let key = |out: &mut Vec<u8>, k: &str| {
-            out.push(b'"');
-            out.extend_from_slice(k.as_bytes());
-            out.extend_from_slice(b"\":");
+    /// The appended columns of an answer (`None`: of an unreadable row), as this layout writes
+    /// them: for CSV/TSV each field with its leading delimiter; for JSONL the `"key":value`
+    /// members, comma separated, without braces. The same for every row with that answer, so
+    /// it is made once per distinct title.
+    pub fn suffix(&self, a: Option<Answer<'_>>) -> Vec<u8> {
+        let mut out = Vec::with_capacity(160);
+        let empty = String::new();
+        let (values, alts): ([Option<String>; 10], Vec<(String, String, String)>) = match a {
+            Some(a) => (
+                [
+                    a.role_code().map(str::to_string),
+                    a.role_name().map(str::to_string),
+                    a.level_code().map(str::to_string),
+                    a.level_name().map(str::to_string),
+                    Some(format!("{:.3}", a.confidence())),
+                    Some(band_str(a.band()).to_string()),
+                    Some(a.match_type().as_str().to_string()),
+                    a.soc_code().map(str::to_string),
+                    a.soc_title().map(str::to_string),
+                    Some(a.needs_review().to_string()),
+                ],
+                a.alternatives().take(self.top).map(|(c, n, x)| (c.to_string(), n.to_string(), format!("{x:.3}"))).collect(),
+            ),
+            None => ([None, None, None, None, None, None, Some("error".into()), None, None, Some("true".into())], Vec::new()),
         };
-        match a {
-            Some(a) => {
-                key(out, "role_code");
-                put_json_opt(out, a.role_code());
-                out.push(b',');
-                key(out, "role_name");
-                put_json_opt(out, a.role_name());
-                out.push(b',');
-                key(out, "level_code");
-                put_json_opt(out, a.level_code());
-                out.push(b',');
-                key(out, "level_name");
-                put_json_opt(out, a.level_name());
-                out.push(b',');
-                key(out, "confidence");
-                out.extend_from_slice(format!("{:.3}", a.confidence()).as_bytes());
-                out.push(b',');
-                key(out, "band");
-                put_json_str(out, band_str(a.band()));
-                out.push(b',');
-                key(out, "match_type");
-                put_json_str(out, a.match_type().as_str());
-                out.push(b',');
-                key(out, "soc_code");
-                put_json_opt(out, a.soc_code());
-                out.push(b',');
-                key(out, "soc_title");
-                put_json_opt(out, a.soc_title());
-                out.push(b',');
-                key(out, "needs_review");
-                out.extend_from_slice(if a.needs_review() { b"true" } else { b"false" });
-                if self.top > 0 {
+        if self.output == Format::Jsonl {
+            for (i, (name, v)) in OUTPUT_COLUMNS.iter().zip(&values).enumerate() {
+                if i > 0 {
                     out.push(b',');
-                    key(out, "alternatives");
-                    out.push(b'[');
-                    for (k, (code, name, c)) in a.alternatives().take(self.top).enumerate() {
-                        if k > 0 {
-                            out.push(b',');
-                        }
-                        out.extend_from_slice(b"{\"role_code\":");
-                        put_json_str(out, code);
-                        out.extend_from_slice(b",\"role_name\":");
-                        put_json_str(out, name);
-                        out.extend_from_slice(format!(",\"confidence\":{c:.3}}}").as_bytes());
-                    }
-                    out.push(b']');
+                }
+                out.push(b'"');
+                out.extend_from_slice(name.as_bytes());
+                out.extend_from_slice(b"\":");
+                match (*name, v) {
+                    (_, None) => out.extend_from_slice(b"null"),
+                    ("confidence" | "needs_review", Some(v)) => out.extend_from_slice(v.as_bytes()),
+                    (_, Some(v)) => put_json_str(&mut out, v),
                 }
             }
-            None => {
-                out.extend_from_slice(
-                    b"\"role_code\":null,\"role_name\":null,\"level_code\":null,\"level_name\":null,\"confidence\":null,\"band\":null,\"match_type\":\"error\",\"soc_code\":null,\"soc_title\":null,\"needs_review\":true",
-                );
-                if self.top > 0 {
-                    out.extend_from_slice(b",\"alternatives\":[]");
+            if self.top > 0 {
+                out.extend_from_slice(b",\"alternatives\":[");
+                for (k, (c, n, x)) in alts.iter().enumerate() {
+                    if k > 0 {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(b"{\"role_code\":");
+                    put_json_str(&mut out, c);
+                    out.extend_from_slice(b",\"role_name\":");
+                    put_json_str(&mut out, n);
+                    out.extend_from_slice(b",\"confidence\":");
+                    out.extend_from_slice(x.as_bytes());
+                    out.push(b'}');
                 }
+                out.push(b']');
+            }
+            return out;
+        }
+        for v in &values {
+            out.push(self.delim);
+            put_field(&mut out, v.as_ref().unwrap_or(&empty).as_bytes(), self.delim);
+        }
+        for k in 0..self.top {
+            let (c, n, x) = alts.get(k).map(|(c, n, x)| (c.as_str(), n.as_str(), x.as_str())).unwrap_or(("", "", ""));
+            for v in [c, n, x] {
+                out.push(self.delim);
+                put_field(&mut out, v.as_bytes(), self.delim);
             }
         }
+        out
     }
 
-    fn jsonl_row(&self, out: &mut Vec<u8>, chunk: &Chunk, row: &Row, a: Option<Answer<'_>>) {
+    fn jsonl_row(&self, out: &mut Vec<u8>, chunk: &Chunk, row: &Row, suffix: &[u8]) {
         let line = chunk.line(row);
         if row.object {
             // The line as it was, with the fields added before its closing brace.
@@ -293,11 +255,11 @@ impl Layout {
             put_json_str(out, &String::from_utf8_lossy(line));
             out.push(b',');
         }
-        self.put_appended_json(out, a);
+        out.extend_from_slice(suffix);
         out.push(b'}');
     }
 
-    fn csv_to_json_row(&self, out: &mut Vec<u8>, chunk: &Chunk, row: &Row, a: Option<Answer<'_>>) {
+    fn csv_to_json_row(&self, out: &mut Vec<u8>, chunk: &Chunk, row: &Row, suffix: &[u8]) {
         out.push(b'{');
         for (n, &i) in self.keep.iter().enumerate() {
             out.extend_from_slice(self.json_keys[n].as_bytes());
@@ -305,7 +267,7 @@ impl Layout {
             put_json_str(out, &self.field(chunk, row, i));
             out.push(b',');
         }
-        self.put_appended_json(out, a);
+        out.extend_from_slice(suffix);
         out.push(b'}');
     }
 }

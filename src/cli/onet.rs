@@ -89,25 +89,35 @@ pub fn run(a: OnetArgs) -> Result<ExitCode> {
 fn run_fetch(a: FetchArgs) -> Result<ExitCode> {
     let t = Instant::now();
     let info = match &a.from_zip {
-        Some(zip) => fetch::install_zip(zip, &a.dir).with_context(|| format!("installing {} into {}", zip.display(), a.dir.display()))?,
+        Some(zip) => fetch::install_zip(zip, &a.dir)
+            .with_context(|| format!("installing {} into {}", zip.display(), a.dir.display()))?,
         None => {
             let url = match &a.url {
                 Some(u) => u.clone(),
                 None => fetch::release_url(&a.version)?,
             };
             eprintln!("titlematch: downloading {url}");
-            let (info, bytes) = fetch::fetch(&url, &a.dir).with_context(|| format!("fetching {url} into {}", a.dir.display()))?;
-            eprintln!("titlematch: downloaded {bytes} bytes in {:.1}s", t.elapsed().as_secs_f64());
+            let (info, bytes) = fetch::fetch(&url, &a.dir)
+                .with_context(|| format!("fetching {url} into {}", a.dir.display()))?;
+            eprintln!(
+                "titlematch: downloaded {bytes} bytes in {:.1}s",
+                t.elapsed().as_secs_f64()
+            );
             info
         }
     };
     print_info(&mut std::io::stdout().lock(), &info)?;
-    eprintln!("titlematch: installed into {}; use it with --onet {}", a.dir.display(), a.dir.display());
+    eprintln!(
+        "titlematch: installed into {}; use it with --onet {}",
+        a.dir.display(),
+        a.dir.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 fn run_info(a: InfoArgs) -> Result<ExitCode> {
-    let files = OnetFiles::load(&a.dir).with_context(|| format!("reading the O*NET folder {}", a.dir.display()))?;
+    let files = OnetFiles::load(&a.dir)
+        .with_context(|| format!("reading the O*NET folder {}", a.dir.display()))?;
     let mut out = std::io::stdout().lock();
     if a.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&files.info)?)?;
@@ -124,16 +134,26 @@ fn print_info(out: &mut impl Write, i: &OnetInfo) -> std::io::Result<()> {
     }
     writeln!(out, "folder             {}", i.dir)?;
     writeln!(out, "occupations        {}", i.occupations)?;
-    writeln!(out, "alternate titles   {} ({} with a short title)", i.alternate_titles, i.short_titles)?;
+    writeln!(
+        out,
+        "alternate titles   {} ({} with a short title)",
+        i.alternate_titles, i.short_titles
+    )?;
     writeln!(out, "reported titles    {}", i.reported_titles)?;
     writeln!(out, "files              {}", i.files.join(", "))?;
-    writeln!(out, "content hash       {}", &i.content_hash[..16.min(i.content_hash.len())])?;
+    writeln!(
+        out,
+        "content hash       {}",
+        &i.content_hash[..16.min(i.content_hash.len())]
+    )?;
     Ok(())
 }
 
 /// The data files the engine reads: `--data`, else ./data, else the built-in copy.
 fn data_files(data: &Option<PathBuf>) -> Result<DataFiles> {
-    let dir = data.clone().or_else(|| Some(PathBuf::from("data")).filter(|d| d.is_dir()));
+    let dir = data
+        .clone()
+        .or_else(|| Some(PathBuf::from("data")).filter(|d| d.is_dir()));
     match dir {
         Some(d) => DataFiles::from_dir(&d).with_context(|| format!("reading {}", d.display())),
         None => Ok(DataFiles::builtin()),
@@ -144,7 +164,8 @@ fn data_files(data: &Option<PathBuf>) -> Result<DataFiles> {
 pub fn open_onet(onet: &Path, soc: Option<&Path>, index: &Path, data: &DataFiles) -> Result<Onet> {
     let t = Instant::now();
     let root = index.join("onet");
-    let o = Onet::open(onet, soc, Some(&root), data).with_context(|| format!("opening the O*NET database {}", onet.display()))?;
+    let o = Onet::open(onet, soc, Some(&root), data)
+        .with_context(|| format!("opening the O*NET database {}", onet.display()))?;
     if let IndexStatus::Built(why) = o.index_status() {
         eprintln!(
             "titlematch: built O*NET index in {} ({why}): {}, {} titles in {:.1}s",
@@ -167,7 +188,11 @@ fn run_suggest(a: SuggestArgs) -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     for (i, title) in a.titles.iter().enumerate() {
         let m = engine.match_title(title);
-        let role_soc = m.role_code().and_then(|c| engine.taxonomy().get(c)).map(|r| r.soc.clone()).unwrap_or_default();
+        let role_soc = m
+            .role_code()
+            .and_then(|c| engine.taxonomy().get(c))
+            .map(|r| r.soc.clone())
+            .unwrap_or_default();
         let soc = onet.suggest_title(title, &role_soc, a.soc_top);
         if a.json {
             let v = serde_json::json!({ "input": title, "role": m.role, "confidence": m.confidence, "soc": soc });
@@ -179,9 +204,22 @@ fn run_suggest(a: SuggestArgs) -> Result<ExitCode> {
         }
         let k = onet.key(title);
         writeln!(out, "input         {title}")?;
-        writeln!(out, "key           {}{}", k.core, if k.managerial { "  (manager's title)" } else { "" })?;
+        writeln!(
+            out,
+            "key           {}{}",
+            k.core,
+            if k.managerial {
+                "  (manager's title)"
+            } else {
+                ""
+            }
+        )?;
         match &m.role {
-            Some(r) => writeln!(out, "role          {}  {}  ({:.2})", r.code, r.name, m.confidence)?,
+            Some(r) => writeln!(
+                out,
+                "role          {}  {}  ({:.2})",
+                r.code, r.name, m.confidence
+            )?,
             None => writeln!(out, "role          none")?,
         }
         if soc.is_empty() {
@@ -195,7 +233,11 @@ fn run_suggest(a: SuggestArgs) -> Result<ExitCode> {
 }
 
 fn print_suggestion(out: &mut impl Write, s: &SocSuggestion) -> std::io::Result<()> {
-    let agree = if s.sources_agree { "; sources agree" } else { "" };
+    let agree = if s.sources_agree {
+        "; sources agree"
+    } else {
+        ""
+    };
     writeln!(
         out,
         "soc           {}  {}  {}  {:.2}  [{}; {}{agree}]",
@@ -207,7 +249,10 @@ fn print_suggestion(out: &mut impl Write, s: &SocSuggestion) -> std::io::Result<
         s.source
     )?;
     if let Some(h) = &s.hierarchy {
-        let groups: Vec<&str> = [h.major.as_str(), h.minor.as_str(), h.broad.as_str()].into_iter().filter(|g| !g.is_empty()).collect();
+        let groups: Vec<&str> = [h.major.as_str(), h.minor.as_str(), h.broad.as_str()]
+            .into_iter()
+            .filter(|g| !g.is_empty())
+            .collect();
         writeln!(out, "                groups: {}", groups.join(" > "))?;
     }
     writeln!(out, "                why: {}", s.evidence)

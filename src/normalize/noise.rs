@@ -14,7 +14,7 @@
 use crate::data::DataFiles;
 use crate::error::{Error, Result};
 use regex::{Regex, RegexSet};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The noise rules file.
 pub const FILE: &str = "noise.toml";
@@ -43,11 +43,34 @@ pub struct Noise {
     patterns: Vec<(String, Regex)>,
     /// All patterns at once: one pass says whether any needs running.
     any_pattern: RegexSet,
-    words: HashSet<Vec<String>>,
-    max_word_len: usize,
-    locations: HashSet<Vec<String>>,
-    max_location_len: usize,
+    words: Phrases,
+    locations: Phrases,
     junk: HashSet<String>,
+}
+
+/// A set of word sequences, indexed by first word (longest first), looked up without
+/// allocating.
+#[derive(Debug, Clone, Default)]
+struct Phrases {
+    by_first: HashMap<String, Vec<Vec<String>>>,
+}
+
+impl Phrases {
+    fn insert(&mut self, p: Vec<String>) {
+        if p.is_empty() {
+            return;
+        }
+        let list = self.by_first.entry(p[0].clone()).or_default();
+        if !list.contains(&p) {
+            list.push(p);
+            list.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        }
+    }
+
+    /// Length of the longest phrase starting at `tokens[i]`.
+    fn longest_at(&self, tokens: &[&str], i: usize) -> Option<usize> {
+        self.by_first.get(tokens[i])?.iter().find(|p| i + p.len() <= tokens.len() && p.iter().zip(&tokens[i..]).all(|(a, b)| a == b)).map(Vec::len)
+    }
 }
 
 fn phrase(s: &str) -> Vec<String> {
@@ -68,8 +91,11 @@ impl Noise {
             patterns.push((p.name, re));
         }
         let any_pattern = RegexSet::new(patterns.iter().map(|(_, r)| r.as_str())).map_err(|e| Error::data(FILE, None, "pattern", e.to_string()))?;
-        let words: HashSet<Vec<String>> = f.words.iter().map(|w| phrase(w)).filter(|p| !p.is_empty()).collect();
-        let mut locations = HashSet::new();
+        let mut words = Phrases::default();
+        for w in &f.words {
+            words.insert(phrase(w));
+        }
+        let mut locations = Phrases::default();
         for (i, line) in data.require(LOCATIONS)?.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -83,9 +109,7 @@ impl Noise {
         Ok(Noise {
             patterns,
             any_pattern,
-            max_word_len: words.iter().map(Vec::len).max().unwrap_or(1),
             words,
-            max_location_len: locations.iter().map(Vec::len).max().unwrap_or(1),
             locations,
             junk: f.junk.iter().map(|j| phrase(j).join(" ")).collect(),
         })
@@ -113,21 +137,14 @@ impl Noise {
 
     /// Length of the noise phrase starting at `tokens[i]`, if any (longest first).
     pub fn word_at(&self, tokens: &[&str], i: usize) -> Option<usize> {
-        (1..=self.max_word_len.min(tokens.len() - i)).rev().find(|&n| {
-            let p: Vec<String> = tokens[i..i + n].iter().map(|s| s.to_string()).collect();
-            self.words.contains(&p)
-        })
+        self.words.longest_at(tokens, i)
     }
 
     /// True when the tokens are all place names (greedy cover by known phrases).
     pub fn is_location(&self, tokens: &[&str]) -> bool {
         let mut i = 0;
         while i < tokens.len() {
-            let hit = (1..=self.max_location_len.min(tokens.len() - i)).rev().find(|&n| {
-                let p: Vec<String> = tokens[i..i + n].iter().map(|s| s.to_string()).collect();
-                self.locations.contains(&p)
-            });
-            match hit {
+            match self.locations.longest_at(tokens, i) {
                 Some(n) => i += n,
                 None => return false,
             }

@@ -31,10 +31,19 @@ pub const MAX_UNPACKED_BYTES: u64 = 4 << 30;
 /// ```
 pub fn release_url(version: &str) -> Result<String> {
     let parts: Vec<&str> = version.split('.').collect();
-    if parts.len() != 2 || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
-        return Err(Error::Invalid(format!("O*NET version {version:?}: expected a release number such as {DEFAULT_VERSION}")));
+    if parts.len() != 2
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(Error::Invalid(format!(
+            "O*NET version {version:?}: expected a release number such as {DEFAULT_VERSION}"
+        )));
     }
-    Ok(format!("https://www.onetcenter.org/dl_files/database/db_{}_{}_text.zip", parts[0], parts[1]))
+    Ok(format!(
+        "https://www.onetcenter.org/dl_files/database/db_{}_{}_text.zip",
+        parts[0], parts[1]
+    ))
 }
 
 /// Download `url` into the file `dest` (replaced when it exists). Returns the bytes written.
@@ -47,7 +56,11 @@ pub fn download(url: &str, dest: &Path) -> Result<u64> {
         .build()
         .into();
     let resp = agent.get(url).call().map_err(net)?;
-    let mut body = resp.into_body().into_with_config().limit(MAX_DOWNLOAD_BYTES).reader();
+    let mut body = resp
+        .into_body()
+        .into_with_config()
+        .limit(MAX_DOWNLOAD_BYTES)
+        .reader();
     let part = dest.with_extension("part");
     let mut out = std::fs::File::create(&part).map_err(|e| Error::io(&part, e))?;
     let mut buf = vec![0u8; 1 << 16];
@@ -61,7 +74,8 @@ pub fn download(url: &str, dest: &Path) -> Result<u64> {
                 return Err(Error::io(PathBuf::from(url), e));
             }
         };
-        out.write_all(&buf[..got]).map_err(|e| Error::io(&part, e))?;
+        out.write_all(&buf[..got])
+            .map_err(|e| Error::io(&part, e))?;
         n += got as u64;
     }
     out.flush().map_err(|e| Error::io(&part, e))?;
@@ -76,7 +90,8 @@ pub fn install_zip(zip_path: &Path, dir: &Path) -> Result<OnetInfo> {
     let name = zip_path.display().to_string();
     let bad = |m: String| Error::data(&name, None, "zip", m);
     let file = std::fs::File::open(zip_path).map_err(|e| Error::io(zip_path, e))?;
-    let mut zip = zip::ZipArchive::new(file).map_err(|e| bad(format!("not a readable zip: {e}")))?;
+    let mut zip =
+        zip::ZipArchive::new(file).map_err(|e| bad(format!("not a readable zip: {e}")))?;
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let staging = dir.join(format!(".onet-unpack-{}", std::process::id()));
     if staging.exists() {
@@ -93,16 +108,25 @@ pub fn install_zip(zip_path: &Path, dir: &Path) -> Result<OnetInfo> {
     });
     let _ = std::fs::remove_dir_all(&staging);
     let mut info = result?;
-    info.dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()).display().to_string();
+    info.dir = std::fs::canonicalize(dir)
+        .unwrap_or_else(|_| dir.to_path_buf())
+        .display()
+        .to_string();
     Ok(info)
 }
 
 /// Extract the text files (flattening the release's one folder) into `to`; returns their names.
-fn unpack(zip: &mut zip::ZipArchive<std::fs::File>, to: &Path, bad: &dyn Fn(String) -> Error) -> Result<Vec<String>> {
+fn unpack(
+    zip: &mut zip::ZipArchive<std::fs::File>,
+    to: &Path,
+    bad: &dyn Fn(String) -> Error,
+) -> Result<Vec<String>> {
     let mut names = Vec::new();
     let mut total: u64 = 0;
     for i in 0..zip.len() {
-        let mut entry = zip.by_index(i).map_err(|e| bad(format!("entry {i}: {e}")))?;
+        let mut entry = zip
+            .by_index(i)
+            .map_err(|e| bad(format!("entry {i}: {e}")))?;
         if entry.is_dir() {
             continue;
         }
@@ -110,7 +134,13 @@ fn unpack(zip: &mut zip::ZipArchive<std::fs::File>, to: &Path, bad: &dyn Fn(Stri
         let Some(path) = entry.enclosed_name() else {
             return Err(bad(format!("entry {:?} has an unsafe path", entry.name())));
         };
-        let Some(file) = path.file_name().and_then(|f| f.to_str()).map(str::to_string) else { continue };
+        let Some(file) = path
+            .file_name()
+            .and_then(|f| f.to_str())
+            .map(str::to_string)
+        else {
+            continue;
+        };
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         if !matches!(ext, "txt" | "tsv") || file.starts_with('.') || path.components().count() > 2 {
             continue;
@@ -121,15 +151,20 @@ fn unpack(zip: &mut zip::ZipArchive<std::fs::File>, to: &Path, bad: &dyn Fn(Stri
         let out_path = to.join(&file);
         let mut out = std::fs::File::create(&out_path).map_err(|e| Error::io(&out_path, e))?;
         let room = MAX_UNPACKED_BYTES.saturating_sub(total);
-        let n = std::io::copy(&mut (&mut entry).take(room + 1), &mut out).map_err(|e| Error::io(&out_path, e))?;
+        let n = std::io::copy(&mut (&mut entry).take(room + 1), &mut out)
+            .map_err(|e| Error::io(&out_path, e))?;
         total += n;
         if total > MAX_UNPACKED_BYTES {
-            return Err(bad(format!("unpacks to more than {MAX_UNPACKED_BYTES} bytes")));
+            return Err(bad(format!(
+                "unpacks to more than {MAX_UNPACKED_BYTES} bytes"
+            )));
         }
         names.push(file);
     }
     if names.is_empty() {
-        return Err(bad("no .txt files in the zip (is this O*NET's text release?)".into()));
+        return Err(bad(
+            "no .txt files in the zip (is this O*NET's text release?)".into(),
+        ));
     }
     Ok(names)
 }
@@ -151,7 +186,8 @@ mod tests {
         let f = tempfile::NamedTempFile::new().unwrap();
         let mut w = zip::ZipWriter::new(f.reopen().unwrap());
         for (name, body) in entries {
-            w.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
             w.write_all(body).unwrap();
         }
         w.finish().unwrap();
@@ -160,7 +196,8 @@ mod tests {
 
     #[test]
     fn installs_a_release_zip_and_refuses_bad_ones() {
-        let occ: &[u8] = b"O*NET-SOC Code\tTitle\tDescription\r\n53-2021.00\tAir Traffic Controllers\tx\r\n";
+        let occ: &[u8] =
+            b"O*NET-SOC Code\tTitle\tDescription\r\n53-2021.00\tAir Traffic Controllers\tx\r\n";
         let alt: &[u8] = b"O*NET-SOC Code\tAlternate Title\tShort Title\tSource(s)\r\n53-2021.00\tTower Controller\tn/a\t08\r\n";
         let rep: &[u8] = b"O*NET-SOC Code\tReported Job Title\tShown in My Next Move\r\n53-2021.00\tController\tY\r\n";
         let good = zip_with(&[
@@ -171,23 +208,48 @@ mod tests {
         ]);
         let dir = tempfile::tempdir().unwrap();
         let info = install_zip(good.path(), dir.path()).unwrap();
-        assert_eq!((info.version.as_str(), info.occupations, info.alternate_titles, info.reported_titles), ("O*NET 9.9 Database", 1, 1, 1));
+        assert_eq!(
+            (
+                info.version.as_str(),
+                info.occupations,
+                info.alternate_titles,
+                info.reported_titles
+            ),
+            ("O*NET 9.9 Database", 1, 1, 1)
+        );
         assert!(dir.path().join("Alternate Titles.txt").is_file());
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4, "no staging folder left behind");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            4,
+            "no staging folder left behind"
+        );
 
         let incomplete = zip_with(&[("db/Occupation Data.txt", occ)]);
         let other = tempfile::tempdir().unwrap();
-        let e = install_zip(incomplete.path(), other.path()).unwrap_err().to_string();
-        assert!(e.contains("Alternate Titles") && e.contains("missing"), "{e}");
-        assert_eq!(std::fs::read_dir(other.path()).unwrap().count(), 0, "nothing installed from a bad zip");
+        let e = install_zip(incomplete.path(), other.path())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("Alternate Titles") && e.contains("missing"),
+            "{e}"
+        );
+        assert_eq!(
+            std::fs::read_dir(other.path()).unwrap().count(),
+            0,
+            "nothing installed from a bad zip"
+        );
 
         let evil = zip_with(&[("../../evil.txt", occ)]);
-        let e = install_zip(evil.path(), other.path()).unwrap_err().to_string();
+        let e = install_zip(evil.path(), other.path())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unsafe path"), "{e}");
 
         let not_zip = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(not_zip.path(), b"<html>404</html>").unwrap();
-        let e = install_zip(not_zip.path(), other.path()).unwrap_err().to_string();
+        let e = install_zip(not_zip.path(), other.path())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not a readable zip"), "{e}");
     }
 }

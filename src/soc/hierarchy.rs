@@ -56,7 +56,11 @@ pub struct SocStructure {
 /// True for text shaped like a SOC code: `dd-dddd`.
 pub fn is_soc_code(code: &str) -> bool {
     let b = code.as_bytes();
-    b.len() == 7 && b[2] == b'-' && b.iter().enumerate().all(|(i, c)| i == 2 || c.is_ascii_digit())
+    b.len() == 7
+        && b[2] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 2 || c.is_ascii_digit())
 }
 
 impl SocStructure {
@@ -78,17 +82,31 @@ impl SocStructure {
     /// Parse a `code,title` list of major groups.
     pub fn from_major_groups(text: &str, file: &str) -> Result<SocStructure> {
         let mut rdr = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-        let h = rdr.headers().map_err(|e| Error::data(file, Some(1), "header", e.to_string()))?;
+        let h = rdr
+            .headers()
+            .map_err(|e| Error::data(file, Some(1), "header", e.to_string()))?;
         if h.iter().collect::<Vec<_>>() != ["code", "title"] {
             return Err(Error::data(file, Some(1), "header", "expected code,title"));
         }
         let mut titles = BTreeMap::new();
         for rec in rdr.records() {
-            let rec = rec.map_err(|e| Error::data(file, e.position().map(|p| p.line() as usize), "row", e.to_string()))?;
+            let rec = rec.map_err(|e| {
+                Error::data(
+                    file,
+                    e.position().map(|p| p.line() as usize),
+                    "row",
+                    e.to_string(),
+                )
+            })?;
             let line = rec.position().map(|p| p.line() as usize);
             let code = rec[0].trim();
             if !is_soc_code(code) || !code.ends_with("-0000") {
-                return Err(Error::data(file, line, "code", format!("{code:?} is not a SOC major group code (dd-0000)")));
+                return Err(Error::data(
+                    file,
+                    line,
+                    "code",
+                    format!("{code:?} is not a SOC major group code (dd-0000)"),
+                ));
             }
             let title = rec[1].trim();
             if title.is_empty() {
@@ -99,17 +117,28 @@ impl SocStructure {
         if titles.is_empty() {
             return Err(Error::data(file, None, "rows", "no major groups"));
         }
-        Ok(SocStructure { titles, parents: BTreeMap::new(), origin: file.to_string() })
+        Ok(SocStructure {
+            titles,
+            parents: BTreeMap::new(),
+            origin: file.to_string(),
+        })
     }
 
     /// Read BLS's structure file from the folder `dir` (see [`STRUCTURE_FILES`]).
     pub fn from_dir(dir: &Path) -> Result<SocStructure> {
-        let path = STRUCTURE_FILES.iter().map(|f| dir.join(f)).find(|p| p.is_file()).ok_or_else(|| {
-            Error::io(
-                dir.join(STRUCTURE_FILES[0]),
-                std::io::Error::new(std::io::ErrorKind::NotFound, "SOC 2018 structure file not found in the --soc folder"),
-            )
-        })?;
+        let path = STRUCTURE_FILES
+            .iter()
+            .map(|f| dir.join(f))
+            .find(|p| p.is_file())
+            .ok_or_else(|| {
+                Error::io(
+                    dir.join(STRUCTURE_FILES[0]),
+                    std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "SOC 2018 structure file not found in the --soc folder",
+                    ),
+                )
+            })?;
         let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
         let name = path.display().to_string();
         let text = super::onet::decode(&bytes, &name)?;
@@ -120,12 +149,23 @@ impl SocStructure {
 
     /// Parse the text of BLS's structure file.
     pub fn from_structure(text: &str, file: &str) -> Result<SocStructure> {
-        let mut lines = text.split('\n').enumerate().map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)));
+        let mut lines = text
+            .split('\n')
+            .enumerate()
+            .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)));
         let Some((_, header)) = lines.next() else {
             return Err(Error::data(file, Some(1), "header", "empty file"));
         };
         let cols: Vec<&str> = header.split('\t').map(str::trim).collect();
-        if cols.len() < 5 || cols[..4] != ["Major Group", "Minor Group", "Broad Group", "Detailed Occupation"] {
+        if cols.len() < 5
+            || cols[..4]
+                != [
+                    "Major Group",
+                    "Minor Group",
+                    "Broad Group",
+                    "Detailed Occupation",
+                ]
+        {
             return Err(Error::data(
                 file,
                 Some(1),
@@ -140,36 +180,74 @@ impl SocStructure {
             if row.trim().is_empty() {
                 continue;
             }
-            let f: Vec<&str> = row.split('\t').map(|s| s.trim().trim_matches('\u{a0}')).collect();
+            let f: Vec<&str> = row
+                .split('\t')
+                .map(|s| s.trim().trim_matches('\u{a0}'))
+                .collect();
             if f.len() < 5 {
-                return Err(Error::data(file, Some(line), "row", format!("{} fields, expected 5 (truncated row?)", f.len())));
+                return Err(Error::data(
+                    file,
+                    Some(line),
+                    "row",
+                    format!("{} fields, expected 5 (truncated row?)", f.len()),
+                ));
             }
             let filled: Vec<usize> = (0..4).filter(|&i| !f[i].is_empty()).collect();
             let [level] = filled[..] else {
-                return Err(Error::data(file, Some(line), "code", "expected exactly one code per row"));
+                return Err(Error::data(
+                    file,
+                    Some(line),
+                    "code",
+                    "expected exactly one code per row",
+                ));
             };
             let code = f[level];
             if !is_soc_code(code) {
-                return Err(Error::data(file, Some(line), "code", format!("{code:?} is not a SOC code (dd-dddd)")));
+                return Err(Error::data(
+                    file,
+                    Some(line),
+                    "code",
+                    format!("{code:?} is not a SOC code (dd-dddd)"),
+                ));
             }
-            let title = f[4..].iter().find(|s| !s.is_empty()).copied().unwrap_or_default();
+            let title = f[4..]
+                .iter()
+                .find(|s| !s.is_empty())
+                .copied()
+                .unwrap_or_default();
             titles.insert(code.to_string(), title.to_string());
             match level {
                 0 => (minor, broad) = (None, None),
                 1 => (minor, broad) = (Some(code.to_string()), None),
                 2 => {
                     broad = Some(code.to_string());
-                    parents.insert(code.to_string(), Parents { minor: minor.clone(), broad: None });
+                    parents.insert(
+                        code.to_string(),
+                        Parents {
+                            minor: minor.clone(),
+                            broad: None,
+                        },
+                    );
                 }
                 _ => {
-                    parents.insert(code.to_string(), Parents { minor: minor.clone(), broad: broad.clone() });
+                    parents.insert(
+                        code.to_string(),
+                        Parents {
+                            minor: minor.clone(),
+                            broad: broad.clone(),
+                        },
+                    );
                 }
             }
         }
         if !titles.keys().any(|c| c.ends_with("-0000")) {
             return Err(Error::data(file, None, "rows", "no major groups"));
         }
-        Ok(SocStructure { titles, parents, origin: file.to_string() })
+        Ok(SocStructure {
+            titles,
+            parents,
+            origin: file.to_string(),
+        })
     }
 
     /// Where the structure came from (a file path, or the major-group list).
@@ -195,10 +273,16 @@ impl SocStructure {
         let major_code = format!("{}-0000", code.get(..2)?);
         let major = self.titles.get(&major_code)?;
         let label = |c: &Option<String>| -> String {
-            c.as_ref().and_then(|c| self.titles.get(c).map(|t| format!("{c} {t}"))).unwrap_or_default()
+            c.as_ref()
+                .and_then(|c| self.titles.get(c).map(|t| format!("{c} {t}")))
+                .unwrap_or_default()
         };
         let p = self.parents.get(code).cloned().unwrap_or_default();
-        Some(SocHierarchy { major: format!("{major_code} {major}"), minor: label(&p.minor), broad: label(&p.broad) })
+        Some(SocHierarchy {
+            major: format!("{major_code} {major}"),
+            minor: label(&p.minor),
+            broad: label(&p.broad),
+        })
     }
 
     /// Number of codes with a title (groups and, with the BLS file, detailed occupations).
@@ -214,7 +298,10 @@ impl SocStructure {
 
 /// The path of the structure file in `dir`, if one is there.
 pub fn structure_file(dir: &Path) -> Option<PathBuf> {
-    STRUCTURE_FILES.iter().map(|f| dir.join(f)).find(|p| p.is_file())
+    STRUCTURE_FILES
+        .iter()
+        .map(|f| dir.join(f))
+        .find(|p| p.is_file())
 }
 
 #[cfg(test)]
@@ -233,7 +320,10 @@ mod tests {
         let s = SocStructure::builtin();
         assert_eq!(s.len(), 23);
         assert_eq!(s.title("55-0000"), Some("Military Specific Occupations"));
-        assert_eq!(s.hierarchy("29-1141.01").unwrap().major, "29-0000 Healthcare Practitioners and Technical Occupations");
+        assert_eq!(
+            s.hierarchy("29-1141.01").unwrap().major,
+            "29-0000 Healthcare Practitioners and Technical Occupations"
+        );
     }
 
     #[test]
@@ -251,11 +341,17 @@ mod tests {
     #[test]
     fn bad_structure_rows_name_the_line() {
         let bad = format!("{SAMPLE}\t\t\t15-12x3\tOops\n");
-        let e = SocStructure::from_structure(&bad, "x.tsv").unwrap_err().to_string();
+        let e = SocStructure::from_structure(&bad, "x.tsv")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("x.tsv:7: code:"), "{e}");
-        let e = SocStructure::from_structure("A\tB\n", "x.tsv").unwrap_err().to_string();
+        let e = SocStructure::from_structure("A\tB\n", "x.tsv")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("x.tsv:1: header"), "{e}");
-        let e = SocStructure::from_major_groups("code,title\n11-1000,Top\n", "m.csv").unwrap_err().to_string();
+        let e = SocStructure::from_major_groups("code,title\n11-1000,Top\n", "m.csv")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("m.csv:2: code"), "{e}");
     }
 }

@@ -98,15 +98,23 @@ pub struct OnetIndex {
 
 impl std::fmt::Debug for OnetIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OnetIndex").field("manifest", &self.manifest).finish_non_exhaustive()
+        f.debug_struct("OnetIndex")
+            .field("manifest", &self.manifest)
+            .finish_non_exhaustive()
     }
 }
 
 /// The folder name of an index built from these inputs.
 pub fn index_id(onet_hash: &str, key_fingerprint: &str) -> String {
     let mut h = Sha256::new();
-    h.update(format!("onet index {FORMAT_VERSION}\0{onet_hash}\0{key_fingerprint}"));
-    h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
+    h.update(format!(
+        "onet index {FORMAT_VERSION}\0{onet_hash}\0{key_fingerprint}"
+    ));
+    h.finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl OnetIndex {
@@ -130,9 +138,15 @@ impl OnetIndex {
 
     /// Build from parsed files, in memory or in `dir` (which must not exist yet).
     pub fn build(files: &OnetFiles, keyer: &Keyer, dir: Option<&Path>) -> Result<OnetIndex> {
-        let mut titles: Vec<IndexedTitle> = Vec::with_capacity(files.titles.len() + 2 * files.occupations.len());
+        let mut titles: Vec<IndexedTitle> =
+            Vec::with_capacity(files.titles.len() + 2 * files.occupations.len());
         for (i, o) in files.occupations.iter().enumerate() {
-            let t = |text: String| IndexedTitle { occupation: i as u32, source: TitleSource::Occupation, managerial: false, text };
+            let t = |text: String| IndexedTitle {
+                occupation: i as u32,
+                source: TitleSource::Occupation,
+                managerial: false,
+                text,
+            };
             titles.push(t(o.title.clone()));
             for one in occupation_forms(&o.title) {
                 titles.push(t(one));
@@ -145,7 +159,10 @@ impl OnetIndex {
             text: t.text.clone(),
         }));
         // PERF: normalizing ~70,000 titles is most of the build; it parallelizes cleanly.
-        let keyed: Vec<Vec<TitleKey>> = titles.par_iter().map(|t| variants(&t.text).iter().map(|v| keyer.key(v)).collect()).collect();
+        let keyed: Vec<Vec<TitleKey>> = titles
+            .par_iter()
+            .map(|t| variants(&t.text).iter().map(|v| keyer.key(v)).collect())
+            .collect();
         let mut by_key: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
         for (i, ks) in keyed.iter().enumerate() {
             titles[i].managerial = ks.iter().any(|k| k.managerial);
@@ -155,7 +172,10 @@ impl OnetIndex {
                     by_key.entry(k.full.as_str()).or_default().push(i);
                 }
                 if !k.core.is_empty() && k.core != k.full {
-                    by_key.entry(k.core.as_str()).or_default().push(i | CORE_BIT);
+                    by_key
+                        .entry(k.core.as_str())
+                        .or_default()
+                        .push(i | CORE_BIT);
                 }
             }
         }
@@ -173,7 +193,11 @@ impl OnetIndex {
             offsets.push(ids.len() as u32);
         }
         drop(by_key);
-        let fst = Map::from_iter(keys.iter().enumerate().map(|(i, k)| (k.as_bytes(), i as u64)))?;
+        let fst = Map::from_iter(
+            keys.iter()
+                .enumerate()
+                .map(|(i, k)| (k.as_bytes(), i as u64)),
+        )?;
         let mut df: BTreeMap<&str, u64> = BTreeMap::new();
         for k in &keys {
             for t in k.split(' ') {
@@ -198,15 +222,35 @@ impl OnetIndex {
                 let text = TextIndex::build(&keys, Some(&t))?;
                 write(&dir.join("keys.fst"), fst.as_fst().as_bytes())?;
                 write(&dir.join("tokens.fst"), tokens.as_fst().as_bytes())?;
-                let stored = Stored { occupations: files.occupations.clone(), titles: titles.clone(), offsets: offsets.clone(), ids: ids.clone() };
-                write(&dir.join("titles.json"), &serde_json::to_vec(&stored).map_err(|e| Error::index(dir.join("titles.json"), e.to_string()))?)?;
+                let stored = Stored {
+                    occupations: files.occupations.clone(),
+                    titles: titles.clone(),
+                    offsets: offsets.clone(),
+                    ids: ids.clone(),
+                };
+                write(
+                    &dir.join("titles.json"),
+                    &serde_json::to_vec(&stored)
+                        .map_err(|e| Error::index(dir.join("titles.json"), e.to_string()))?,
+                )?;
                 // The manifest goes last: its presence means the rest is complete.
-                let m = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::index(dir.join("manifest.json"), e.to_string()))?;
+                let m = serde_json::to_vec_pretty(&manifest)
+                    .map_err(|e| Error::index(dir.join("manifest.json"), e.to_string()))?;
                 write(&dir.join("manifest.json"), &m)?;
                 text
             }
         };
-        Ok(OnetIndex { occupations: files.occupations.clone(), titles, keys, offsets, ids, fst, tokens, text, manifest })
+        Ok(OnetIndex {
+            occupations: files.occupations.clone(),
+            titles,
+            keys,
+            offsets,
+            ids,
+            fst,
+            tokens,
+            text,
+            manifest,
+        })
     }
 
     /// Read the manifest in `dir`, if there is a readable one.
@@ -218,36 +262,62 @@ impl OnetIndex {
     /// corrupt.
     pub fn open(dir: &Path) -> Result<OnetIndex> {
         let mpath = dir.join("manifest.json");
-        let manifest = OnetIndex::read_manifest(dir).ok_or_else(|| Error::index(&mpath, "missing or unreadable"))?;
+        let manifest = OnetIndex::read_manifest(dir)
+            .ok_or_else(|| Error::index(&mpath, "missing or unreadable"))?;
         if manifest.format_version != FORMAT_VERSION {
-            return Err(Error::index(&mpath, "built by another version of titlematch"));
+            return Err(Error::index(
+                &mpath,
+                "built by another version of titlematch",
+            ));
         }
         let fpath = dir.join("keys.fst");
         let fst = read_fst(&fpath)?;
         let tokens = read_fst(&dir.join("tokens.fst"))?;
         let tpath = dir.join("titles.json");
         let bytes = std::fs::read(&tpath).map_err(|e| Error::io(&tpath, e))?;
-        let s: Stored = serde_json::from_slice(&bytes).map_err(|e| Error::index(&tpath, e.to_string()))?;
+        let s: Stored =
+            serde_json::from_slice(&bytes).map_err(|e| Error::index(&tpath, e.to_string()))?;
         let mut keys = Vec::with_capacity(fst.len());
         let mut stream = fst.keys().into_stream();
         while let Some(k) = stream.next() {
-            keys.push(String::from_utf8(k.to_vec()).map_err(|_| Error::index(&fpath, "a key is not UTF-8"))?);
+            keys.push(
+                String::from_utf8(k.to_vec())
+                    .map_err(|_| Error::index(&fpath, "a key is not UTF-8"))?,
+            );
         }
         let consistent = s.offsets.len() == keys.len() + 1
             && s.offsets.windows(2).all(|w| w[0] <= w[1])
             && s.offsets.last().is_some_and(|&n| n as usize == s.ids.len())
-            && s.ids.iter().all(|&i| ((i & !CORE_BIT) as usize) < s.titles.len())
-            && s.titles.iter().all(|t| (t.occupation as usize) < s.occupations.len())
+            && s.ids
+                .iter()
+                .all(|&i| ((i & !CORE_BIT) as usize) < s.titles.len())
+            && s.titles
+                .iter()
+                .all(|t| (t.occupation as usize) < s.occupations.len())
             && keys.len() == manifest.keys
             && s.titles.len() == manifest.titles;
         if !consistent {
-            return Err(Error::index(&tpath, "does not match keys.fst or the manifest"));
+            return Err(Error::index(
+                &tpath,
+                "does not match keys.fst or the manifest",
+            ));
         }
-        let text = TextIndex::open(&dir.join("text")).map_err(|e| Error::index(dir.join("text"), e.to_string()))?;
+        let text = TextIndex::open(&dir.join("text"))
+            .map_err(|e| Error::index(dir.join("text"), e.to_string()))?;
         if text.len() != keys.len() as u64 {
             return Err(Error::index(dir.join("text"), "does not match keys.fst"));
         }
-        Ok(OnetIndex { occupations: s.occupations, titles: s.titles, keys, offsets: s.offsets, ids: s.ids, fst, tokens, text, manifest })
+        Ok(OnetIndex {
+            occupations: s.occupations,
+            titles: s.titles,
+            keys,
+            offsets: s.offsets,
+            ids: s.ids,
+            fst,
+            tokens,
+            text,
+            manifest,
+        })
     }
 
     /// Open the index for these inputs under `root`, building it when it is missing or broken.
@@ -261,7 +331,9 @@ impl OnetIndex {
         let dir = root.join(id);
         let why = if dir.join("manifest.json").is_file() {
             match OnetIndex::open(&dir) {
-                Ok(ix) if ix.manifest.key_fingerprint == keyer.fingerprint() => return Ok((ix, None)),
+                Ok(ix) if ix.manifest.key_fingerprint == keyer.fingerprint() => {
+                    return Ok((ix, None))
+                }
                 Ok(_) => "the existing one was built with other key rules".to_string(),
                 Err(e) => format!("the existing one failed to open: {e}"),
             }
@@ -299,7 +371,9 @@ impl OnetIndex {
 /// Remove index folders built from the same O*NET folder with other inputs, and temporary
 /// folders left by an interrupted build more than an hour ago. Best effort.
 fn prune_stale(root: &Path, keep: &str, source: &str) {
-    let Ok(rd) = std::fs::read_dir(root) else { return };
+    let Ok(rd) = std::fs::read_dir(root) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         let name = e.file_name().to_string_lossy().into_owned();
@@ -307,7 +381,11 @@ fn prune_stale(root: &Path, keep: &str, source: &str) {
             continue;
         }
         let stale = if name.starts_with('.') && name.contains(".tmp-") {
-            e.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|age| age.as_secs() > 3600)
+            e.metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age.as_secs() > 3600)
         } else {
             OnetIndex::read_manifest(&p).is_some_and(|m| m.info.dir == source)
         };
@@ -320,12 +398,17 @@ fn prune_stale(root: &Path, keep: &str, source: &str) {
 fn read_fst(path: &Path) -> Result<Map<Vec<u8>>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let map = Map::new(bytes).map_err(|e| Error::index(path, e.to_string()))?;
-    map.as_fst().verify().map_err(|e| Error::index(path, format!("checksum: {e}")))?;
+    map.as_fst()
+        .verify()
+        .map_err(|e| Error::index(path, format!("checksum: {e}")))?;
     Ok(map)
 }
 
 fn nanos() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
 }
 
 fn write(path: &PathBuf, bytes: &[u8]) -> Result<()> {

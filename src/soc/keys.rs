@@ -18,7 +18,7 @@
 use crate::data::DataFiles;
 use crate::error::Result;
 use crate::level::LevelWords;
-use crate::normalize::{join, Normalizer, NORMALIZER_VERSION, Token};
+use crate::normalize::{join, Normalizer, Token, NORMALIZER_VERSION};
 use sha2::{Digest, Sha256};
 
 /// Version of the key rules below; part of the O*NET artifacts' identity.
@@ -61,7 +61,9 @@ impl Keyer {
         let normalizer = Normalizer::load(data)?;
         let level_words = LevelWords::load(data)?;
         let mut h = Sha256::new();
-        h.update(format!("normalizer {NORMALIZER_VERSION} keys {KEY_VERSION}\0"));
+        h.update(format!(
+            "normalizer {NORMALIZER_VERSION} keys {KEY_VERSION}\0"
+        ));
         for f in KEY_FILES {
             h.update(f.as_bytes());
             h.update([0]);
@@ -69,7 +71,11 @@ impl Keyer {
             h.update([0]);
         }
         let fingerprint = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        Ok(Keyer { normalizer, level_words, fingerprint })
+        Ok(Keyer {
+            normalizer,
+            level_words,
+            fingerprint,
+        })
     }
 
     /// The normalizer.
@@ -91,7 +97,10 @@ impl Keyer {
         let hits = self.level_words.find("general", &words, &segs);
         let managerial = hits.iter().any(|h| h.level.track.is_managerial());
         let in_hit = |i: usize| hits.iter().any(|h| i >= h.start && i < h.start + h.len);
-        let kept: Vec<&Token> = (0..content.len()).filter(|&i| !in_hit(i)).map(|i| content[i]).collect();
+        let kept: Vec<&Token> = (0..content.len())
+            .filter(|&i| !in_hit(i))
+            .map(|i| content[i])
+            .collect();
         let mut full = join(content.iter().copied());
         if full.is_empty() {
             full = n.text();
@@ -102,10 +111,19 @@ impl Keyer {
         }
         let first = kept.first().map(|t| (t.segment, t.part));
         let primary = first.and_then(|f| {
-            let p: Vec<&Token> = kept.iter().copied().filter(|t| (t.segment, t.part) == f).collect();
+            let p: Vec<&Token> = kept
+                .iter()
+                .copied()
+                .filter(|t| (t.segment, t.part) == f)
+                .collect();
             (p.len() < kept.len()).then(|| join(p.into_iter()))
         });
-        TitleKey { full, core, primary, managerial }
+        TitleKey {
+            full,
+            core,
+            primary,
+            managerial,
+        }
     }
 }
 
@@ -147,7 +165,11 @@ pub fn variants(title: &str) -> Vec<String> {
     let mut out = vec![squash(&outside)];
     // Only a parenthesis that ends the title renames the whole title; one in the middle
     // abbreviates the words before it ("Radiological-Defense (CBR-D) Operations Specialist").
-    let last = if title.trim_end().ends_with(')') { inside.pop() } else { None };
+    let last = if title.trim_end().ends_with(')') {
+        inside.pop()
+    } else {
+        None
+    };
     if let Some(i) = last {
         let i = squash(&i);
         let words = i.split(' ').count();
@@ -216,7 +238,10 @@ fn singular(word: &str) -> Option<String> {
     }
     let cut = if lower.ends_with("ies") {
         return Some(format!("{}y", &word[..word.len() - 3]));
-    } else if ["ches", "shes", "xes", "sses", "zzes"].iter().any(|e| lower.ends_with(e)) {
+    } else if ["ches", "shes", "xes", "sses", "zzes"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+    {
         2
     } else {
         1
@@ -230,44 +255,107 @@ mod tests {
 
     #[test]
     fn parenthesized_synonyms_are_split() {
-        assert_eq!(variants("Accounts Payable Clerk (AP Clerk)"), ["Accounts Payable Clerk", "AP Clerk"]);
-        assert_eq!(variants("CEO (Chief Executive Officer)"), ["CEO", "Chief Executive Officer"]);
-        assert_eq!(variants("Certified Pharmacy Technician (CPhT)"), ["Certified Pharmacy Technician", "CPhT"]);
+        assert_eq!(
+            variants("Accounts Payable Clerk (AP Clerk)"),
+            ["Accounts Payable Clerk", "AP Clerk"]
+        );
+        assert_eq!(
+            variants("CEO (Chief Executive Officer)"),
+            ["CEO", "Chief Executive Officer"]
+        );
+        assert_eq!(
+            variants("Certified Pharmacy Technician (CPhT)"),
+            ["Certified Pharmacy Technician", "CPhT"]
+        );
         assert_eq!(variants("Threat Analyst (Cyber)"), ["Threat Analyst"]);
-        assert_eq!(variants("Shipboard (CBR-D) Specialist"), ["Shipboard Specialist"]);
+        assert_eq!(
+            variants("Shipboard (CBR-D) Specialist"),
+            ["Shipboard Specialist"]
+        );
         assert_eq!(variants("Broken (Title"), ["Broken (Title"]);
         assert_eq!(variants("Plain Title"), ["Plain Title"]);
     }
 
     #[test]
     fn occupation_titles_get_singular_forms() {
-        assert_eq!(occupation_forms("Stationary Engineers and Boiler Operators"), [
-            "Stationary Engineers and Boiler Operator",
-            "Stationary Engineer",
-            "Boiler Operator"
-        ]);
-        assert_eq!(occupation_forms("Chefs and Head Cooks"), ["Chefs and Head Cook", "Chef", "Head Cook"]);
-        assert_eq!(occupation_forms("Heavy and Tractor-Trailer Truck Drivers"), ["Heavy and Tractor-Trailer Truck Driver"]);
-        assert_eq!(occupation_forms("Laborers and Freight, Stock, and Material Movers, Hand"), ["Laborer"]);
+        assert_eq!(
+            occupation_forms("Stationary Engineers and Boiler Operators"),
+            [
+                "Stationary Engineers and Boiler Operator",
+                "Stationary Engineer",
+                "Boiler Operator"
+            ]
+        );
+        assert_eq!(
+            occupation_forms("Chefs and Head Cooks"),
+            ["Chefs and Head Cook", "Chef", "Head Cook"]
+        );
+        assert_eq!(
+            occupation_forms("Heavy and Tractor-Trailer Truck Drivers"),
+            ["Heavy and Tractor-Trailer Truck Driver"]
+        );
+        assert_eq!(
+            occupation_forms("Laborers and Freight, Stock, and Material Movers, Hand"),
+            ["Laborer"]
+        );
         assert!(occupation_forms("Sales").is_empty());
     }
 
     #[test]
     fn singular_titles() {
-        assert_eq!(singular_title("Registered Nurses").as_deref(), Some("Registered Nurse"));
-        assert_eq!(singular_title("Cooks, Institution and Cafeteria").as_deref(), Some("Cook, Institution and Cafeteria"));
-        assert_eq!(singular_title("Secretaries and Administrative Assistants").as_deref(), Some("Secretaries and Administrative Assistant"));
-        assert_eq!(singular_title("Coaches and Scouts").as_deref(), Some("Coaches and Scout"));
-        assert_eq!(singular_title("Heavy and Tractor-Trailer Truck Drivers").as_deref(), Some("Heavy and Tractor-Trailer Truck Driver"));
-        assert_eq!(singular_title("Fishing and Hunting Workers").as_deref(), Some("Fishing and Hunting Worker"));
-        assert_eq!(singular_title("Firefighters").as_deref(), Some("Firefighter"));
-        assert_eq!(singular_title("Security Guards").as_deref(), Some("Security Guard"));
-        assert_eq!(singular_title("Athletes and Sports Competitors").as_deref(), Some("Athletes and Sports Competitor"));
-        assert_eq!(singular_title("Motorboat Operators").as_deref(), Some("Motorboat Operator"));
+        assert_eq!(
+            singular_title("Registered Nurses").as_deref(),
+            Some("Registered Nurse")
+        );
+        assert_eq!(
+            singular_title("Cooks, Institution and Cafeteria").as_deref(),
+            Some("Cook, Institution and Cafeteria")
+        );
+        assert_eq!(
+            singular_title("Secretaries and Administrative Assistants").as_deref(),
+            Some("Secretaries and Administrative Assistant")
+        );
+        assert_eq!(
+            singular_title("Coaches and Scouts").as_deref(),
+            Some("Coaches and Scout")
+        );
+        assert_eq!(
+            singular_title("Heavy and Tractor-Trailer Truck Drivers").as_deref(),
+            Some("Heavy and Tractor-Trailer Truck Driver")
+        );
+        assert_eq!(
+            singular_title("Fishing and Hunting Workers").as_deref(),
+            Some("Fishing and Hunting Worker")
+        );
+        assert_eq!(
+            singular_title("Firefighters").as_deref(),
+            Some("Firefighter")
+        );
+        assert_eq!(
+            singular_title("Security Guards").as_deref(),
+            Some("Security Guard")
+        );
+        assert_eq!(
+            singular_title("Athletes and Sports Competitors").as_deref(),
+            Some("Athletes and Sports Competitor")
+        );
+        assert_eq!(
+            singular_title("Motorboat Operators").as_deref(),
+            Some("Motorboat Operator")
+        );
         assert_eq!(singular_title("Actuaries").as_deref(), Some("Actuary"));
-        assert_eq!(singular_title("Nursery Workers, Farm").as_deref(), Some("Nursery Worker, Farm"));
-        assert_eq!(singular_title("Fishers and Related Fishing Workers").as_deref(), Some("Fishers and Related Fishing Worker"));
-        assert_eq!(singular_title("Firefighting Foremen"), Some("Firefighting Foreman".into()));
+        assert_eq!(
+            singular_title("Nursery Workers, Farm").as_deref(),
+            Some("Nursery Worker, Farm")
+        );
+        assert_eq!(
+            singular_title("Fishers and Related Fishing Workers").as_deref(),
+            Some("Fishers and Related Fishing Worker")
+        );
+        assert_eq!(
+            singular_title("Firefighting Foremen"),
+            Some("Firefighting Foreman".into())
+        );
         assert_eq!(singular_title("Economists").as_deref(), Some("Economist"));
         assert_eq!(singular_title("Sales"), None);
         assert_eq!(singular_title("Statistics"), None);

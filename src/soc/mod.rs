@@ -73,7 +73,12 @@ impl Onet {
     ///   otherwise. `None` builds in memory.
     /// - `data`: the data folder whose normalizer and level words make the keys (the same the
     ///   engine uses, so O*NET titles and user titles meet on the same keys).
-    pub fn open(dir: &Path, soc_dir: Option<&Path>, index_dir: Option<&Path>, data: &DataFiles) -> Result<Onet> {
+    pub fn open(
+        dir: &Path,
+        soc_dir: Option<&Path>,
+        index_dir: Option<&Path>,
+        data: &DataFiles,
+    ) -> Result<Onet> {
         let keyer = Keyer::load(data)?;
         let structure = match soc_dir {
             Some(d) => SocStructure::from_dir(d)?,
@@ -82,21 +87,38 @@ impl Onet {
         let located = onet::OnetDir::locate(dir)?;
         let raw = located.read()?;
         let (index, status) = match index_dir {
-            None => (OnetIndex::build(&OnetFiles::parse(&raw)?, &keyer, None)?, IndexStatus::InMemory),
+            None => (
+                OnetIndex::build(&OnetFiles::parse(&raw)?, &keyer, None)?,
+                IndexStatus::InMemory,
+            ),
             Some(root) => {
                 let id = index::index_id(&raw.hash, keyer.fingerprint());
-                let (ix, why) = OnetIndex::open_or_build(root, &id, || OnetFiles::parse(&raw), &keyer)?;
-                (ix, why.map(IndexStatus::Built).unwrap_or(IndexStatus::Opened))
+                let (ix, why) =
+                    OnetIndex::open_or_build(root, &id, || OnetFiles::parse(&raw), &keyer)?;
+                (
+                    ix,
+                    why.map(IndexStatus::Built).unwrap_or(IndexStatus::Opened),
+                )
             }
         };
-        Ok(Onet { index, keyer, structure, status })
+        Ok(Onet {
+            index,
+            keyer,
+            structure,
+            status,
+        })
     }
 
     /// An in-memory index over files already parsed (for example without the reported titles,
     /// to measure on them).
     pub fn from_files(files: &OnetFiles, structure: SocStructure, keyer: Keyer) -> Result<Onet> {
         let index = OnetIndex::build(files, &keyer, None)?;
-        Ok(Onet { index, keyer, structure, status: IndexStatus::InMemory })
+        Ok(Onet {
+            index,
+            keyer,
+            structure,
+            status: IndexStatus::InMemory,
+        })
     }
 
     /// Suggestions for a title whose core text (normalized, without noise and level words, as
@@ -104,8 +126,18 @@ impl Onet {
     /// the management or executive track; `role_soc` are the matched role's SOC mappings
     /// (empty when no role). Up to `top` suggestions, all `needs_review`; codes both sources
     /// name come first, marked `sources_agree`.
-    pub fn suggest(&self, core: &str, managerial: bool, role_soc: &[SocMapping], top: usize) -> Vec<SocSuggestion> {
-        let q = suggest::Query { forms: vec![suggest::Form { full: core, core }], primary: None, managerial };
+    pub fn suggest(
+        &self,
+        core: &str,
+        managerial: bool,
+        role_soc: &[SocMapping],
+        top: usize,
+    ) -> Vec<SocSuggestion> {
+        let q = suggest::Query {
+            forms: vec![suggest::Form { full: core, core }],
+            primary: None,
+            managerial,
+        };
         suggest::suggest(&self.index, &self.structure, &q, role_soc, top)
     }
 
@@ -113,13 +145,38 @@ impl Onet {
     /// first segment, manager or not), then as [`Onet::suggest`]. Prefer this when the title is
     /// at hand: a title that is all level words ("CEO", "Director") still finds its O*NET
     /// titles.
-    pub fn suggest_title(&self, title: &str, role_soc: &[SocMapping], top: usize) -> Vec<SocSuggestion> {
-        let keys: Vec<TitleKey> = keys::variants(title).iter().map(|v| self.keyer.key(v)).filter(|k| !k.core.is_empty()).collect();
+    pub fn suggest_title(
+        &self,
+        title: &str,
+        role_soc: &[SocMapping],
+        top: usize,
+    ) -> Vec<SocSuggestion> {
+        let keys: Vec<TitleKey> = keys::variants(title)
+            .iter()
+            .map(|v| self.keyer.key(v))
+            .filter(|k| !k.core.is_empty())
+            .collect();
         let Some(main) = keys.first() else {
-            return suggest::suggest(&self.index, &self.structure, &suggest::Query { forms: Vec::new(), primary: None, managerial: false }, role_soc, top);
+            return suggest::suggest(
+                &self.index,
+                &self.structure,
+                &suggest::Query {
+                    forms: Vec::new(),
+                    primary: None,
+                    managerial: false,
+                },
+                role_soc,
+                top,
+            );
         };
         let q = suggest::Query {
-            forms: keys.iter().map(|k| suggest::Form { full: &k.full, core: &k.core }).collect(),
+            forms: keys
+                .iter()
+                .map(|k| suggest::Form {
+                    full: &k.full,
+                    core: &k.core,
+                })
+                .collect(),
             primary: main.primary.as_deref(),
             managerial: keys.iter().any(|k| k.managerial),
         };
@@ -160,27 +217,6 @@ impl Onet {
     pub fn occupation(&self, code: &str) -> Option<&Occupation> {
         self.index.occupations.iter().find(|o| o.code == code)
     }
-}
-
-/// The role's SOC mappings as suggestions, with hierarchies, when there is no O*NET database:
-/// primary first (score 1), all `needs_review`.
-pub fn role_suggestions(role_soc: &[SocMapping], structure: &SocStructure, top: usize) -> Vec<SocSuggestion> {
-    role_soc
-        .iter()
-        .take(top)
-        .enumerate()
-        .map(|(i, m)| SocSuggestion {
-            soc_code: m.code.clone(),
-            onet_code: None,
-            title: m.title.clone(),
-            hierarchy: structure.hierarchy(&m.code),
-            source: "role_mapping".into(),
-            score: if i == 0 { 1.0 } else { ((0.8 / i as f64) * 1000.0).round() / 1000.0 },
-            evidence: format!("{} SOC mapping of the matched role (source: {})", if i == 0 { "primary" } else { "secondary" }, m.source),
-            sources_agree: false,
-            review_status: "needs_review",
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -29,7 +29,9 @@ pub const READ_ME: &str = "Read Me.txt";
 pub const EXTENSIONS: [&str; 2] = ["txt", "tsv"];
 
 /// Where an O*NET title came from. The order is the order of trust when ranking.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TitleSource {
     /// The occupation's own title ("Registered Nurses"), or its singular form.
@@ -124,7 +126,10 @@ impl OnetDir {
     /// Find the files in `dir`. A missing file is an error naming the file expected.
     pub fn locate(dir: &Path) -> Result<OnetDir> {
         if !dir.is_dir() {
-            return Err(Error::io(dir, std::io::Error::new(std::io::ErrorKind::NotFound, "O*NET folder not found")));
+            return Err(Error::io(
+                dir,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "O*NET folder not found"),
+            ));
         }
         let find = |name: &str| -> Result<PathBuf> {
             EXTENSIONS.iter().map(|ext| dir.join(format!("{name}.{ext}"))).find(|p| p.is_file()).ok_or_else(|| {
@@ -136,11 +141,19 @@ impl OnetDir {
                 )
             })
         };
-        let files = [find(OCCUPATION_DATA)?, find(ALTERNATE_TITLES)?, find(REPORTED_TITLES)?];
+        let files = [
+            find(OCCUPATION_DATA)?,
+            find(ALTERNATE_TITLES)?,
+            find(REPORTED_TITLES)?,
+        ];
         let read_me = Some(dir.join(READ_ME)).filter(|p| p.is_file());
         // Canonical, so that index folders built from it can be recognized later.
         let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        Ok(OnetDir { dir, files, read_me })
+        Ok(OnetDir {
+            dir,
+            files,
+            read_me,
+        })
     }
 
     /// Read the raw bytes of every file and their content hash.
@@ -149,15 +162,29 @@ impl OnetDir {
         let mut bytes = Vec::new();
         for p in self.files.iter().chain(self.read_me.iter()) {
             let b = std::fs::read(p).map_err(|e| Error::io(p, e))?;
-            h.update(p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default().as_bytes());
+            h.update(
+                p.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+                    .as_bytes(),
+            );
             h.update([0]);
             h.update((b.len() as u64).to_le_bytes());
             h.update(&b);
             bytes.push(b);
         }
-        let read_me = if self.read_me.is_some() { bytes.pop() } else { None };
+        let read_me = if self.read_me.is_some() {
+            bytes.pop()
+        } else {
+            None
+        };
         let hash = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        Ok(RawFiles { dir: self.clone(), bytes, read_me, hash })
+        Ok(RawFiles {
+            dir: self.clone(),
+            bytes,
+            read_me,
+            hash,
+        })
     }
 }
 
@@ -191,8 +218,18 @@ impl OnetFiles {
 
     /// Parse files already read.
     pub fn parse(raw: &RawFiles) -> Result<OnetFiles> {
-        let names: Vec<String> = raw.dir.files.iter().map(|p| p.display().to_string()).collect();
-        let text: Vec<String> = raw.bytes.iter().zip(&names).map(|(b, n)| decode(b, n)).collect::<Result<_>>()?;
+        let names: Vec<String> = raw
+            .dir
+            .files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        let text: Vec<String> = raw
+            .bytes
+            .iter()
+            .zip(&names)
+            .map(|(b, n)| decode(b, n))
+            .collect::<Result<_>>()?;
 
         let occ = Table::parse(&text[0], &names[0], &["O*NET-SOC Code", "Title"])?;
         let mut occupations = Vec::with_capacity(occ.rows.len());
@@ -202,12 +239,28 @@ impl OnetFiles {
             check_code(code, &names[0], *line)?;
             let title = f[occ.col[1]];
             if title.is_empty() {
-                return Err(Error::data(&names[0], Some(*line), "Title", "empty occupation title"));
+                return Err(Error::data(
+                    &names[0],
+                    Some(*line),
+                    "Title",
+                    "empty occupation title",
+                ));
             }
-            if by_code.insert(code.to_string(), occupations.len() as u32).is_some() {
-                return Err(Error::data(&names[0], Some(*line), "O*NET-SOC Code", format!("{code} is listed twice")));
+            if by_code
+                .insert(code.to_string(), occupations.len() as u32)
+                .is_some()
+            {
+                return Err(Error::data(
+                    &names[0],
+                    Some(*line),
+                    "O*NET-SOC Code",
+                    format!("{code} is listed twice"),
+                ));
             }
-            occupations.push(Occupation { code: code.to_string(), title: title.to_string() });
+            occupations.push(Occupation {
+                code: code.to_string(),
+                title: title.to_string(),
+            });
         }
         if occupations.is_empty() {
             return Err(Error::data(&names[0], None, "rows", "no occupations"));
@@ -227,23 +280,52 @@ impl OnetFiles {
             let occupation = lookup(f[alt.col[0]], &names[1], *line)?;
             let t = f[alt.col[1]];
             if t.is_empty() {
-                return Err(Error::data(&names[1], Some(*line), "Alternate Title", "empty title"));
+                return Err(Error::data(
+                    &names[1],
+                    Some(*line),
+                    "Alternate Title",
+                    "empty title",
+                ));
             }
-            titles.push(OnetTitle { occupation, text: t.to_string(), source: TitleSource::Alternate });
+            titles.push(OnetTitle {
+                occupation,
+                text: t.to_string(),
+                source: TitleSource::Alternate,
+            });
             n_alt += 1;
-            if let Some(s) = short_col.map(|c| f[c]).filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("n/a")) {
-                titles.push(OnetTitle { occupation, text: s.to_string(), source: TitleSource::Short });
+            if let Some(s) = short_col
+                .map(|c| f[c])
+                .filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("n/a"))
+            {
+                titles.push(OnetTitle {
+                    occupation,
+                    text: s.to_string(),
+                    source: TitleSource::Short,
+                });
                 n_short += 1;
             }
         }
-        let rep = Table::parse(&text[2], &names[2], &["O*NET-SOC Code", "Reported Job Title"])?;
+        let rep = Table::parse(
+            &text[2],
+            &names[2],
+            &["O*NET-SOC Code", "Reported Job Title"],
+        )?;
         for (line, f) in &rep.rows {
             let occupation = lookup(f[rep.col[0]], &names[2], *line)?;
             let t = f[rep.col[1]];
             if t.is_empty() {
-                return Err(Error::data(&names[2], Some(*line), "Reported Job Title", "empty title"));
+                return Err(Error::data(
+                    &names[2],
+                    Some(*line),
+                    "Reported Job Title",
+                    "empty title",
+                ));
             }
-            titles.push(OnetTitle { occupation, text: t.to_string(), source: TitleSource::Reported });
+            titles.push(OnetTitle {
+                occupation,
+                text: t.to_string(),
+                source: TitleSource::Reported,
+            });
         }
         let (version, release) = match &raw.read_me {
             Some(b) => read_me_version(&String::from_utf8_lossy(b)),
@@ -262,11 +344,19 @@ impl OnetFiles {
                 .files
                 .iter()
                 .chain(raw.dir.read_me.iter())
-                .map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+                .map(|p| {
+                    p.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                })
                 .collect(),
             content_hash: raw.hash.clone(),
         };
-        Ok(OnetFiles { occupations, titles, info })
+        Ok(OnetFiles {
+            occupations,
+            titles,
+            info,
+        })
     }
 
     /// The same data with only the titles `keep` accepts (occupations stay): for measuring on
@@ -285,7 +375,10 @@ impl OnetFiles {
 fn read_me_version(text: &str) -> (String, Option<String>) {
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let version = lines.next().unwrap_or("unknown").to_string();
-    let release = lines.next().filter(|l| l.to_ascii_lowercase().contains("release")).map(str::to_string);
+    let release = lines
+        .next()
+        .filter(|l| l.to_ascii_lowercase().contains("release"))
+        .map(str::to_string);
     (version, release)
 }
 
@@ -295,11 +388,18 @@ fn check_code(code: &str, file: &str, line: usize) -> Result<()> {
     let ok = b.len() == 10
         && b[2] == b'-'
         && b[7] == b'.'
-        && b.iter().enumerate().all(|(i, c)| i == 2 || i == 7 || c.is_ascii_digit());
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 2 || i == 7 || c.is_ascii_digit());
     if ok {
         Ok(())
     } else {
-        Err(Error::data(file, Some(line), "O*NET-SOC Code", format!("{code:?} is not an O*NET-SOC code (dd-dddd.dd)")))
+        Err(Error::data(
+            file,
+            Some(line),
+            "O*NET-SOC Code",
+            format!("{code:?} is not an O*NET-SOC code (dd-dddd.dd)"),
+        ))
     }
 }
 
@@ -307,7 +407,12 @@ fn check_code(code: &str, file: &str, line: usize) -> Result<()> {
 /// of the first byte that is not UTF-8.
 pub fn decode(bytes: &[u8], file: &str) -> Result<String> {
     if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
-        return Err(Error::data(file, Some(1), "encoding", "UTF-16 text; O*NET text files are UTF-8 (convert with `iconv -f UTF-16 -t UTF-8`)"));
+        return Err(Error::data(
+            file,
+            Some(1),
+            "encoding",
+            "UTF-16 text; O*NET text files are UTF-8 (convert with `iconv -f UTF-16 -t UTF-8`)",
+        ));
     }
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
@@ -339,7 +444,10 @@ struct Table<'a> {
 
 impl<'a> Table<'a> {
     fn parse(text: &'a str, file: &str, required: &[&str]) -> Result<Table<'a>> {
-        let mut lines = text.split('\n').enumerate().map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)));
+        let mut lines = text
+            .split('\n')
+            .enumerate()
+            .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)));
         let header: Vec<&str> = match lines.next() {
             Some((_, h)) if !h.trim().is_empty() => h.split('\t').map(str::trim).collect(),
             _ => return Err(Error::data(file, Some(1), "header", "empty file")),
@@ -353,7 +461,10 @@ impl<'a> Table<'a> {
                         file,
                         Some(1),
                         "header",
-                        format!("no column \"{want}\" (found: {}); is this an O*NET file, tab-separated?", header.join(" | ")),
+                        format!(
+                        "no column \"{want}\" (found: {}); is this an O*NET file, tab-separated?",
+                        header.join(" | ")
+                    ),
                     ))
                 }
             }
@@ -365,8 +476,21 @@ impl<'a> Table<'a> {
             }
             let f: Vec<&str> = l.split('\t').map(str::trim).collect();
             if f.len() != header.len() {
-                let what = if f.len() < header.len() { "truncated row" } else { "too many fields" };
-                return Err(Error::data(file, Some(line), "row", format!("{what}: {} fields, the header has {}", f.len(), header.len())));
+                let what = if f.len() < header.len() {
+                    "truncated row"
+                } else {
+                    "too many fields"
+                };
+                return Err(Error::data(
+                    file,
+                    Some(line),
+                    "row",
+                    format!(
+                        "{what}: {} fields, the header has {}",
+                        f.len(),
+                        header.len()
+                    ),
+                ));
             }
             rows.push((line, f));
         }
@@ -374,7 +498,9 @@ impl<'a> Table<'a> {
     }
 
     fn optional(&self, name: &str) -> Option<usize> {
-        self.header.iter().position(|h| h.eq_ignore_ascii_case(name))
+        self.header
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(name))
     }
 }
 
@@ -400,14 +526,28 @@ mod tests {
             ("Occupation Data.txt", OCC),
             ("Alternate Titles.txt", ALT),
             ("Sample of Reported Titles.txt", REP),
-            ("Read Me.txt", b"O*NET 99.1 Database\r\nJanuary 2030 Release\r\n"),
+            (
+                "Read Me.txt",
+                b"O*NET 99.1 Database\r\nJanuary 2030 Release\r\n",
+            ),
         ]);
         let f = OnetFiles::load(d.path()).unwrap();
         assert_eq!(f.occupations.len(), 2);
         assert_eq!(f.info.version, "O*NET 99.1 Database");
         assert_eq!(f.info.release.as_deref(), Some("January 2030 Release"));
-        assert_eq!((f.info.alternate_titles, f.info.short_titles, f.info.reported_titles), (2, 1, 1));
-        let texts: Vec<(&str, TitleSource)> = f.titles.iter().map(|t| (t.text.as_str(), t.source)).collect();
+        assert_eq!(
+            (
+                f.info.alternate_titles,
+                f.info.short_titles,
+                f.info.reported_titles
+            ),
+            (2, 1, 1)
+        );
+        let texts: Vec<(&str, TitleSource)> = f
+            .titles
+            .iter()
+            .map(|t| (t.text.as_str(), t.source))
+            .collect();
         assert_eq!(
             texts,
             [
@@ -417,16 +557,26 @@ mod tests {
                 ("Staff Nurse", TitleSource::Reported)
             ]
         );
-        assert_eq!(f.occupations[f.titles[2].occupation as usize].code, "35-1011.00");
+        assert_eq!(
+            f.occupations[f.titles[2].occupation as usize].code,
+            "35-1011.00"
+        );
     }
 
     #[test]
     fn reads_excel_conversions_with_a_title_column() {
         let alt = b"O*NET-SOC Code\tTitle\tAlternate Title\tShort Title\tSource(s)\n35-1011.00\tChefs and Head Cooks\tSous Chef\t\t04\n";
         let rep = b"O*NET-SOC Code\tTitle\tReported Job Title\tShown in My Next Move\n35-1011.00\tChefs and Head Cooks\tChef\tY\n";
-        let d = folder(&[("Occupation Data.tsv", OCC), ("Alternate Titles.tsv", alt), ("Sample of Reported Titles.tsv", rep)]);
+        let d = folder(&[
+            ("Occupation Data.tsv", OCC),
+            ("Alternate Titles.tsv", alt),
+            ("Sample of Reported Titles.tsv", rep),
+        ]);
         let f = OnetFiles::load(d.path()).unwrap();
-        assert_eq!(f.titles.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(), ["Sous Chef", "Chef"]);
+        assert_eq!(
+            f.titles.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(),
+            ["Sous Chef", "Chef"]
+        );
         assert_eq!(f.info.version, "unknown");
     }
 
@@ -438,37 +588,90 @@ mod tests {
     #[test]
     fn bad_folders_name_the_file_and_line() {
         let e = err(&[("Occupation Data.txt", OCC), ("Alternate Titles.txt", ALT)]);
-        assert!(e.contains("Sample of Reported Titles.txt") && e.contains("missing"), "{e}");
+        assert!(
+            e.contains("Sample of Reported Titles.txt") && e.contains("missing"),
+            "{e}"
+        );
 
         let bad_cols = b"Code\tName\n29-1141.00\tStaff Nurse\n";
-        let e = err(&[("Occupation Data.txt", OCC), ("Alternate Titles.txt", ALT), ("Sample of Reported Titles.txt", bad_cols)]);
-        assert!(e.contains("Sample of Reported Titles.txt:1: header: no column \"O*NET-SOC Code\""), "{e}");
+        let e = err(&[
+            ("Occupation Data.txt", OCC),
+            ("Alternate Titles.txt", ALT),
+            ("Sample of Reported Titles.txt", bad_cols),
+        ]);
+        assert!(
+            e.contains("Sample of Reported Titles.txt:1: header: no column \"O*NET-SOC Code\""),
+            "{e}"
+        );
 
         let truncated = b"O*NET-SOC Code\tAlternate Title\tShort Title\tSource(s)\n29-1141.00\tNurse\tn/a\t08\n29-1141.00\tRN\n";
-        let e = err(&[("Occupation Data.txt", OCC), ("Alternate Titles.txt", truncated), ("Sample of Reported Titles.txt", REP)]);
-        assert!(e.contains("Alternate Titles.txt:3: row: truncated row: 2 fields, the header has 4"), "{e}");
+        let e = err(&[
+            ("Occupation Data.txt", OCC),
+            ("Alternate Titles.txt", truncated),
+            ("Sample of Reported Titles.txt", REP),
+        ]);
+        assert!(
+            e.contains("Alternate Titles.txt:3: row: truncated row: 2 fields, the header has 4"),
+            "{e}"
+        );
 
         let latin1 = b"O*NET-SOC Code\tReported Job Title\tShown in My Next Move\n29-1141.00\tStaff Nurse\tY\n35-1011.00\tCommis de cuisine \xe9quipe\tN\n";
-        let e = err(&[("Occupation Data.txt", OCC), ("Alternate Titles.txt", ALT), ("Sample of Reported Titles.txt", latin1)]);
-        assert!(e.contains("Sample of Reported Titles.txt:3: encoding: not UTF-8 (byte 0xE9)"), "{e}");
+        let e = err(&[
+            ("Occupation Data.txt", OCC),
+            ("Alternate Titles.txt", ALT),
+            ("Sample of Reported Titles.txt", latin1),
+        ]);
+        assert!(
+            e.contains("Sample of Reported Titles.txt:3: encoding: not UTF-8 (byte 0xE9)"),
+            "{e}"
+        );
 
-        let e = err(&[("Occupation Data.txt", b"\xff\xfeO\x00"), ("Alternate Titles.txt", ALT), ("Sample of Reported Titles.txt", REP)]);
+        let e = err(&[
+            ("Occupation Data.txt", b"\xff\xfeO\x00"),
+            ("Alternate Titles.txt", ALT),
+            ("Sample of Reported Titles.txt", REP),
+        ]);
         assert!(e.contains("Occupation Data.txt:1: encoding: UTF-16"), "{e}");
 
-        let unknown = b"O*NET-SOC Code\tReported Job Title\tShown in My Next Move\n11-1011.00\tBoss\tY\n";
-        let e = err(&[("Occupation Data.txt", OCC), ("Alternate Titles.txt", ALT), ("Sample of Reported Titles.txt", unknown)]);
-        assert!(e.contains("Sample of Reported Titles.txt:2: O*NET-SOC Code: 11-1011.00 is not in"), "{e}");
+        let unknown =
+            b"O*NET-SOC Code\tReported Job Title\tShown in My Next Move\n11-1011.00\tBoss\tY\n";
+        let e = err(&[
+            ("Occupation Data.txt", OCC),
+            ("Alternate Titles.txt", ALT),
+            ("Sample of Reported Titles.txt", unknown),
+        ]);
+        assert!(
+            e.contains("Sample of Reported Titles.txt:2: O*NET-SOC Code: 11-1011.00 is not in"),
+            "{e}"
+        );
 
         let bad_code = b"O*NET-SOC Code\tTitle\tDescription\n29-1141\tRegistered Nurses\tCare.\n";
-        let e = err(&[("Occupation Data.txt", bad_code), ("Alternate Titles.txt", ALT), ("Sample of Reported Titles.txt", REP)]);
-        assert!(e.contains("Occupation Data.txt:2: O*NET-SOC Code: \"29-1141\" is not an O*NET-SOC code"), "{e}");
+        let e = err(&[
+            ("Occupation Data.txt", bad_code),
+            ("Alternate Titles.txt", ALT),
+            ("Sample of Reported Titles.txt", REP),
+        ]);
+        assert!(
+            e.contains(
+                "Occupation Data.txt:2: O*NET-SOC Code: \"29-1141\" is not an O*NET-SOC code"
+            ),
+            "{e}"
+        );
     }
 
     #[test]
     fn hash_changes_with_content() {
-        let a = folder(&[("Occupation Data.txt", OCC), ("Alternate Titles.txt", ALT), ("Sample of Reported Titles.txt", REP)]);
+        let a = folder(&[
+            ("Occupation Data.txt", OCC),
+            ("Alternate Titles.txt", ALT),
+            ("Sample of Reported Titles.txt", REP),
+        ]);
         let h1 = OnetDir::locate(a.path()).unwrap().read().unwrap().hash;
-        std::fs::write(a.path().join("Sample of Reported Titles.txt"), b"O*NET-SOC Code\tReported Job Title\tShown in My Next Move\n").unwrap();
+        std::fs::write(
+            a.path().join("Sample of Reported Titles.txt"),
+            b"O*NET-SOC Code\tReported Job Title\tShown in My Next Move\n",
+        )
+        .unwrap();
         let h2 = OnetDir::locate(a.path()).unwrap().read().unwrap().hash;
         assert_ne!(h1, h2);
     }

@@ -141,8 +141,16 @@ pub fn title_similarity(query: &[&str], key: &str, idf: &dyn Fn(&str) -> f64) ->
         return 0.0;
     }
     let weight = |toks: &[&str]| -> f64 { toks.iter().map(|t| idf(t)).sum() };
-    let q_in_k: Vec<&str> = query.iter().copied().filter(|t| ktoks.contains(t)).collect();
-    let k_in_q: Vec<&str> = ktoks.iter().copied().filter(|t| query.contains(t)).collect();
+    let q_in_k: Vec<&str> = query
+        .iter()
+        .copied()
+        .filter(|t| ktoks.contains(t))
+        .collect();
+    let k_in_q: Vec<&str> = ktoks
+        .iter()
+        .copied()
+        .filter(|t| query.contains(t))
+        .collect();
     let query_coverage = weight(&q_in_k) / weight(query).max(f64::MIN_POSITIVE);
     let key_coverage = weight(&k_in_q) / weight(&ktoks).max(f64::MIN_POSITIVE);
     let jw = similarity(query, key).jaro_winkler;
@@ -159,7 +167,9 @@ fn rank(idx: &OnetIndex, q: &Query) -> Vec<Candidate> {
     let mut take = |k: usize, how_of: &dyn Fn(bool) -> How| {
         for &p in idx.titles_of(k) {
             let t = p & !CORE_BIT;
-            let Some(title) = idx.titles.get(t as usize) else { continue };
+            let Some(title) = idx.titles.get(t as usize) else {
+                continue;
+            };
             let how = how_of(p & CORE_BIT != 0);
             let strength = match how {
                 How::Exact => 1.0,
@@ -167,7 +177,11 @@ fn rank(idx: &OnetIndex, q: &Query) -> Vec<Candidate> {
                 How::Primary => PRIMARY_EXACT,
                 How::Partial(s) => PARTIAL_FACTOR * s,
             };
-            let level = if how == How::Exact || title.managerial == q.managerial { 1.0 } else { LEVEL_MISMATCH };
+            let level = if how == How::Exact || title.managerial == q.managerial {
+                1.0
+            } else {
+                LEVEL_MISMATCH
+            };
             let score = strength * source_weight(title.source) * level;
             let e = best.entry(t).or_insert((score, how));
             if score > e.0 {
@@ -188,7 +202,11 @@ fn rank(idx: &OnetIndex, q: &Query) -> Vec<Candidate> {
             }
         }
     }
-    if let Some(k) = q.primary.and_then(|p| idx.key_id(p)).filter(|k| !seen_keys.contains(k)) {
+    if let Some(k) = q
+        .primary
+        .and_then(|p| idx.key_id(p))
+        .filter(|k| !seen_keys.contains(k))
+    {
         take(k, &|_| How::Primary);
         seen_keys.push(k);
     }
@@ -217,7 +235,17 @@ fn rank(idx: &OnetIndex, q: &Query) -> Vec<Candidate> {
         .filter_map(|(occupation, mut list)| {
             list.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             let &(top, best_title, best_how) = list.first()?;
-            let support: f64 = list[1..].iter().take(MAX_SUPPORT).map(|x| if matches!(x.2, How::Partial(_)) { x.0 } else { EXACT_SUPPORT * x.0 }).sum();
+            let support: f64 = list[1..]
+                .iter()
+                .take(MAX_SUPPORT)
+                .map(|x| {
+                    if matches!(x.2, How::Partial(_)) {
+                        x.0
+                    } else {
+                        EXACT_SUPPORT * x.0
+                    }
+                })
+                .sum();
             let code = &idx.occupations.get(occupation as usize)?.code;
             let mut score = top + SUPPORT_WEIGHT * (1.0 - (-support / SUPPORT_SCALE).exp());
             if q.managerial && code.starts_with("11-") {
@@ -229,11 +257,21 @@ fn rank(idx: &OnetIndex, q: &Query) -> Vec<Candidate> {
             if is_residual(soc_part(code)) {
                 score -= RESIDUAL_PENALTY;
             }
-            Some(Candidate { occupation, score, best_title, best_how, matching: list.len() })
+            Some(Candidate {
+                occupation,
+                score,
+                best_title,
+                best_how,
+                matching: list.len(),
+            })
         })
         .collect();
     out.sort_by(|a, b| {
-        b.score.total_cmp(&a.score).then_with(|| idx.occupations[a.occupation as usize].code.cmp(&idx.occupations[b.occupation as usize].code))
+        b.score.total_cmp(&a.score).then_with(|| {
+            idx.occupations[a.occupation as usize]
+                .code
+                .cmp(&idx.occupations[b.occupation as usize].code)
+        })
     });
     out
 }
@@ -262,7 +300,13 @@ fn round(x: f64) -> f64 {
 }
 
 /// Suggestions for a query: O*NET occupations merged with the role's SOC mappings.
-pub fn suggest(idx: &OnetIndex, structure: &SocStructure, q: &Query, role_soc: &[SocMapping], top: usize) -> Vec<SocSuggestion> {
+pub fn suggest(
+    idx: &OnetIndex,
+    structure: &SocStructure,
+    q: &Query,
+    role_soc: &[SocMapping],
+    top: usize,
+) -> Vec<SocSuggestion> {
     if top == 0 {
         return Vec::new();
     }
@@ -287,31 +331,57 @@ pub fn suggest(idx: &OnetIndex, structure: &SocStructure, q: &Query, role_soc: &
         let t = &idx.titles[c.best_title as usize];
         let mut ev = match c.best_how {
             How::Exact => format!("exact: {} \"{}\"", t.source.as_str(), t.text),
-            How::Core => format!("same words less level words: {} \"{}\"", t.source.as_str(), t.text),
-            How::Primary => format!("exact on the first part of the title: {} \"{}\"", t.source.as_str(), t.text),
-            How::Partial(s) => format!("partial: {} \"{}\" (similarity {:.2})", t.source.as_str(), t.text, s),
+            How::Core => format!(
+                "same words less level words: {} \"{}\"",
+                t.source.as_str(),
+                t.text
+            ),
+            How::Primary => format!(
+                "exact on the first part of the title: {} \"{}\"",
+                t.source.as_str(),
+                t.text
+            ),
+            How::Partial(s) => format!(
+                "partial: {} \"{}\" (similarity {:.2})",
+                t.source.as_str(),
+                t.text,
+                s
+            ),
         };
         if c.matching > 1 {
-            ev.push_str(&format!("; {} more matching title{}", c.matching - 1, if c.matching == 2 { "" } else { "s" }));
+            ev.push_str(&format!(
+                "; {} more matching title{}",
+                c.matching - 1,
+                if c.matching == 2 { "" } else { "s" }
+            ));
         }
         if q.managerial && occ.code.starts_with("11-") {
             ev.push_str("; management occupation for a manager's title");
         }
         if g.len() > 1 {
-            let also: Vec<String> = g[1..].iter().take(3).map(|o| {
-                let o = &idx.occupations[o.occupation as usize];
-                format!("{} {}", o.code, o.title)
-            }).collect();
+            let also: Vec<String> = g[1..]
+                .iter()
+                .take(3)
+                .map(|o| {
+                    let o = &idx.occupations[o.occupation as usize];
+                    format!("{} {}", o.code, o.title)
+                })
+                .collect();
             ev.push_str(&format!("; also under {}", also.join(", ")));
         }
         let agree = role_soc.iter().find(|m| m.code == *soc);
-        let within = role_soc.iter().find(|m| m.code != *soc && covers(&m.code, soc));
+        let within = role_soc
+            .iter()
+            .find(|m| m.code != *soc && covers(&m.code, soc));
         let mut score = c.score;
         if agree.is_some() {
             ev.push_str("; agrees with the matched role's SOC mapping");
             score += AGREE_BONUS;
         } else if let Some(m) = within {
-            ev.push_str(&format!("; within the matched role's SOC group {} {}", m.code, m.title));
+            ev.push_str(&format!(
+                "; within the matched role's SOC group {} {}",
+                m.code, m.title
+            ));
             score += GROUP_AGREE_BONUS;
         }
         out.push((
@@ -333,7 +403,11 @@ pub fn suggest(idx: &OnetIndex, structure: &SocStructure, q: &Query, role_soc: &
         if out.iter().any(|s| s.1.soc_code == m.code) {
             continue;
         }
-        let score = if i == 0 { ROLE_PRIMARY_SCORE } else { ROLE_SECONDARY_SCORE };
+        let score = if i == 0 {
+            ROLE_PRIMARY_SCORE
+        } else {
+            ROLE_SECONDARY_SCORE
+        };
         out.push((
             score,
             SocSuggestion {
