@@ -5,7 +5,7 @@ use crate::data::DataFiles;
 use crate::error::{Error, Result};
 use crate::index::{AliasRef, Artifacts, ROLE_NAME};
 use crate::level::{self, Ladder, LevelCode, LevelHit, LevelWords};
-use crate::limits::{BM25_CANDIDATES, GENERIC_TOKEN_KEYS, MAX_COMPOUND_PARTS, MAX_TOP, MIN_PARTIAL_SCORE, RERANK_CANDIDATES, COMPOUND_ORDER_PENALTY, ROLE_EVIDENCE_BONUS};
+use crate::limits::{BM25_CANDIDATES, GENERIC_TOKEN_KEYS, MAX_COMPOUND_PARTS, MAX_TOP, MIN_PARTIAL_SCORE, RERANK_CANDIDATES, COMPOUND_ORDER_PENALTY, ROLE_EVIDENCE_BONUS, SPECIALIZE_MIN_SCORE};
 use crate::lookup::{self, Correction};
 use crate::matching::{Alternative, Explain, LevelRef, Match, MatchType, RoleRef, SocSuggestion};
 use crate::normalize::{join, Normalized, Normalizer, Token, TokenKind};
@@ -541,6 +541,11 @@ impl Engine {
             founds.sort_by(|a, b| self.conf(b).total_cmp(&self.conf(a)));
             let mut best = founds.remove(0);
             best.competitors = founds.into_iter().map(|f| (f.role, f.features, f.key, f.match_type)).collect();
+            if best.overlay.is_none() {
+                if let Some(special) = self.specialize(&content, &level_idx, &best, &coverage, compound) {
+                    return Some(special);
+                }
+            }
             return Some(best);
         }
         // The most stripped variant: no level words, no noise.
@@ -561,9 +566,20 @@ impl Engine {
             }
         }
         if !corrections.is_empty() {
-            let key = words.join(" ");
-            tried.push(key.clone());
-            if let Some((refs, overlay)) = self.exact_refs(&key) {
+            // The corrected words, and for a management title also as a management function
+            // ("Restuarant Manager" -> "restaurant manager").
+            let base = words.join(" ");
+            let mut keys = vec![base.clone()];
+            if hits.iter().any(|h| h.level.track.is_managerial()) {
+                let supervisor = hits.iter().any(|h| h.level.track == level::Track::M && h.level.rank == 1);
+                let heads: &[&str] = if supervisor { &["supervisor"] } else { &["manager", "director"] };
+                keys.extend(heads.iter().map(|h| format!("{base} {h}")));
+            }
+            let found = keys.into_iter().find_map(|k| {
+                tried.push(k.clone());
+                self.exact_refs(&k).map(|hit| (k, hit))
+            });
+            if let Some((key, (refs, overlay))) = found {
                 let ambiguous = refs.len() > 1;
                 let edits: u8 = corrections.iter().map(|c| c.distance).sum();
                 let r = refs[0];
@@ -638,6 +654,67 @@ impl Engine {
             features,
             consumed,
             corrections,
+            competitors,
+            match_type: MatchType::Partial,
+            signals: Vec::new(),
+        })
+    }
+
+    /// An exact alias explained the title only in part ("Software Engineer - Backend" hit
+    /// "software engineer"): when another role has an alias with the same head word *and* the
+    /// words left over ("backend software engineer"), that more specific role is the answer and
+    /// the exact hit becomes the runner-up.
+    fn specialize(&self, content: &[&Token], level_idx: &[usize], exact: &Found, coverage: &dyn Fn(&[usize]) -> f64, compound: bool) -> Option<Found> {
+        let leftover: Vec<&str> = (0..content.len())
+            .filter(|i| !exact.consumed.contains(i) && !level_idx.contains(i))
+            .map(|i| content[i].text.as_str())
+            .filter(|w| !EDGE_STOPWORDS.contains(w))
+            .collect();
+        if leftover.is_empty() {
+            return None;
+        }
+        let head = exact.key.rsplit(' ').next()?;
+        let stripped: Vec<usize> = (0..content.len()).filter(|i| !level_idx.contains(i)).collect();
+        let words: Vec<&str> = stripped.iter().map(|&i| content[i].text.as_str()).collect();
+        let ranked = self.rank_bm25(&words);
+        let (kid, r, _sim, score) = ranked.iter().find(|c| {
+            let key = &self.artifacts.keys[c.0];
+            // Same head word; most of the left-over words; and little the title does not say.
+            let ktoks: Vec<&str> = key.split(' ').collect();
+            let leftover_hit = leftover.iter().filter(|w| ktoks.contains(w)).count();
+            let key_in_title = ktoks.iter().filter(|k| words.contains(k)).count();
+            c.1.role != exact.role
+                && c.3 >= SPECIALIZE_MIN_SCORE
+                && ktoks.contains(&head)
+                && 2 * leftover_hit >= leftover.len()
+                && leftover_hit > 0
+                && 4 * key_in_title >= 3 * ktoks.len()
+        })?;
+        let key = self.artifacts.keys[*kid].clone();
+        let consumed: Vec<usize> = stripped.iter().copied().filter(|&i| key.split(' ').any(|k| k == content[i].text)).collect();
+        let runner = ranked.iter().find(|c| c.1.role != r.role).map(|c| c.3).unwrap_or(0.0);
+        let (ac, approved, _) = self.alias_conf(*r);
+        let features = Features {
+            partial: 1.0,
+            alias_confidence: ac,
+            approved: approved as u8 as f64,
+            coverage: coverage(&consumed),
+            margin: (score - runner).max(0.0),
+            similarity: score.min(1.0),
+            compound: compound as u8 as f64,
+            ..Features::default()
+        };
+        let mut competitors = vec![(exact.role, exact.features, exact.key.clone(), exact.match_type)];
+        competitors.extend(exact.competitors.iter().cloned());
+        Some(Found {
+            role: r.role,
+            alias: (r.alias != ROLE_NAME).then_some(r.alias),
+            overlay: None,
+            key,
+            stage: "bm25",
+            features,
+            consumed,
+            corrections: Vec::new(),
             competitors,
             match_type: MatchType::Partial,
             signals: Vec::new(),

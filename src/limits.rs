@@ -59,3 +59,7 @@ pub const COMPOUND_ORDER_PENALTY: f64 = 0.03;
 /// Re-rank bonus per extra BM25 candidate key a role owns (up to three), so a role with many
 /// aliases sharing the title's words beats a role with one stray match.
 pub const ROLE_EVIDENCE_BONUS: f64 = 0.03;
+
+/// A more specific role replaces an exact hit that left words unexplained only when its own
+/// re-rank score reaches this (see `Engine::specialize`).
+pub const SPECIALIZE_MIN_SCORE: f64 = 0.6;

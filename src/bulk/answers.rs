@@ -61,7 +61,11 @@ impl From<Match> for Fresh {
             band: m.band,
             match_type: m.match_type,
             normalized: m.normalized,
-            alts: m.alternatives.into_iter().map(|a| (a.role.code, a.role.name, a.confidence)).collect(),
+            alts: m
+                .alternatives
+                .into_iter()
+                .map(|a| (a.role.code, a.role.name, a.confidence))
+                .collect(),
             failure: None,
         }
     }
@@ -218,7 +222,11 @@ impl Answers {
     pub fn add(&mut self, title: &str, f: Fresh, layout: &Layout) -> u32 {
         let h = self.hash(title);
         let cache = self.cached.outcomes.len() < self.cap && !self.map.contains_key(&h);
-        let store = if cache { &mut self.cached } else { &mut self.local };
+        let store = if cache {
+            &mut self.cached
+        } else {
+            &mut self.local
+        };
         let s = &mut self.strings;
         let mut pair = |p: &Option<(String, String)>| match p {
             Some((a, b)) => (s.id(a), s.id(b)),
@@ -258,7 +266,11 @@ impl Answers {
         });
         let id = if cache { idx } else { idx | LOCAL };
         let suffix = layout.suffix(Some(self.get(id)));
-        let store = if cache { &mut self.cached } else { &mut self.local };
+        let store = if cache {
+            &mut self.cached
+        } else {
+            &mut self.local
+        };
         let s0 = store.suffix.len() as u32;
         store.suffix.extend_from_slice(&suffix);
         let end = store.suffix.len() as u32;
@@ -284,8 +296,16 @@ impl Answers {
 
     /// An answer by id.
     pub fn get(&self, id: u32) -> Answer<'_> {
-        let (store, i) = if id & LOCAL != 0 { (&self.local, id & !LOCAL) } else { (&self.cached, id) };
-        Answer { o: store.outcomes[i as usize], store, strings: &self.strings }
+        let (store, i) = if id & LOCAL != 0 {
+            (&self.local, id & !LOCAL)
+        } else {
+            (&self.cached, id)
+        };
+        Answer {
+            o: store.outcomes[i as usize],
+            store,
+            strings: &self.strings,
+        }
     }
 }
 
@@ -339,7 +359,9 @@ impl<'a> Answer<'a> {
     /// Why the matcher failed on this title, if it did.
     pub fn failure(&self) -> Option<&'a str> {
         let (s, e) = self.o.norm;
-        self.o.failed.then(|| &self.store.norm[s as usize..e as usize])
+        self.o
+            .failed
+            .then(|| &self.store.norm[s as usize..e as usize])
     }
     /// The appended columns as the layout writes them.
     pub fn suffix(&self) -> &'a [u8] {
@@ -350,7 +372,9 @@ impl<'a> Answer<'a> {
     pub fn alternatives(&self) -> impl Iterator<Item = (&'a str, &'a str, f64)> + 'a {
         let (s, e) = self.o.alts;
         let strings = self.strings;
-        self.store.alts[s as usize..e as usize].iter().map(move |&(c, n, x)| (&*strings.all[c as usize], &*strings.all[n as usize], x))
+        self.store.alts[s as usize..e as usize]
+            .iter()
+            .map(move |&(c, n, x)| (&*strings.all[c as usize], &*strings.all[n as usize], x))
     }
 }
 
@@ -373,7 +397,15 @@ mod tests {
     }
 
     fn layout() -> Layout {
-        Layout { input: crate::bulk::Format::Csv, output: crate::bulk::Format::Csv, delim: b',', crlf: false, keep: vec![0], json_keys: Vec::new(), top: 1 }
+        Layout {
+            input: crate::bulk::Format::Csv,
+            output: crate::bulk::Format::Csv,
+            delim: b',',
+            crlf: false,
+            keep: vec![0],
+            json_keys: Vec::new(),
+            top: 1,
+        }
     }
 
     #[test]
@@ -383,19 +415,35 @@ mod tests {
         let x = a.add("Nurse", fresh("RN", Band::High), &l);
         let y = a.add("Engineer", fresh("SWE", Band::Low), &l);
         let z = a.add("Welder", fresh("WLD", Band::Low), &l);
-        assert_eq!((a.lookup("Nurse"), a.lookup("Engineer"), a.lookup("Welder")), (Some(x), Some(y), None));
+        assert_eq!(
+            (a.lookup("Nurse"), a.lookup("Engineer"), a.lookup("Welder")),
+            (Some(x), Some(y), None)
+        );
         assert!(a.missed_cache);
         assert_eq!(a.get(z).role_code(), Some("WLD"));
         assert_eq!(a.get(z).normalized(), Some("norm WLD"));
-        assert_eq!(a.get(x).normalized(), None, "kept only when it needs review");
-        assert_eq!(a.get(y).alternatives().collect::<Vec<_>>(), vec![("X", "X name", 0.25)]);
+        assert_eq!(
+            a.get(x).normalized(),
+            None,
+            "kept only when it needs review"
+        );
+        assert_eq!(
+            a.get(y).alternatives().collect::<Vec<_>>(),
+            vec![("X", "X name", 0.25)]
+        );
         a.end_chunk();
         assert_eq!(a.get(y).role_name(), Some("SWE name"));
         assert_eq!(a.cached_len(), 2);
         assert_eq!(a.strings.all.len(), 8, "shared strings are stored once");
-        assert_eq!(a.get(y).suffix(), b",SWE,SWE name,,,0.500,low,partial,,,true,X,X name,0.250");
+        assert_eq!(
+            a.get(y).suffix(),
+            b",SWE,SWE name,,,0.500,low,partial,,,true,X,X name,0.250"
+        );
         let f = a.add("Boom", Fresh::failed("index out of bounds".into()), &l);
-        assert_eq!((a.get(f).failure(), a.get(f).normalized()), (Some("index out of bounds"), None));
+        assert_eq!(
+            (a.get(f).failure(), a.get(f).normalized()),
+            (Some("index out of bounds"), None)
+        );
         assert_eq!(a.get(y).failure(), None);
     }
 }

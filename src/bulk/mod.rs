@@ -127,8 +127,8 @@ pub const DEFAULT_CHUNK_ROWS: usize = 16_384;
 /// chunk large (two chunks wait between the threads at most).
 pub const CHUNK_BYTES: usize = 8 << 20;
 
-/// Distinct titles cached per run by default. An entry costs about 150 bytes (the title plus a
-/// compact answer whose strings are shared), so the cache stays under 40 MB.
+/// Distinct titles cached per run by default. An entry costs about 100 bytes (measured: 100,000
+/// distinct titles added 8 MB to the peak resident memory), so a full cache is about 25 MB.
 pub const DEFAULT_CACHE_ENTRIES: usize = 250_000;
 
 /// A record (or JSONL line) larger than this is not held whole: a CSV record is read again line
@@ -223,7 +223,9 @@ impl FromStr for Format {
             "csv" => Ok(Format::Csv),
             "tsv" | "tab" => Ok(Format::Tsv),
             "jsonl" | "ndjson" => Ok(Format::Jsonl),
-            _ => Err(crate::Error::Invalid(format!("unknown format {s:?}; use csv, tsv or jsonl"))),
+            _ => Err(crate::Error::Invalid(format!(
+                "unknown format {s:?}; use csv, tsv or jsonl"
+            ))),
         }
     }
 }
@@ -256,7 +258,8 @@ pub struct BulkOptions {
     /// a tab.
     pub delimiter: Option<u8>,
     /// The first CSV/TSV row is a header (default). Without one, the column must be an
-    /// [`Column::Index`], the field count is the first row's, and no header is written.
+    /// [`Column::Index`], the field count is the first row's, no header is written, and JSONL
+    /// output names the fields `column_1`, `column_2`, ...
     pub has_header: bool,
     /// Rows per chunk.
     pub chunk_rows: usize,
@@ -282,7 +285,12 @@ impl Default for BulkOptions {
             chunk_rows: DEFAULT_CHUNK_ROWS,
             cache_entries: DEFAULT_CACHE_ENTRIES,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
-            match_options: MatchOptions { top: 0, soc_top: 1, explore: false, ..MatchOptions::default() },
+            match_options: MatchOptions {
+                top: 0,
+                soc_top: 1,
+                explore: false,
+                ..MatchOptions::default()
+            },
             top_unmatched: 20,
         }
     }

@@ -78,13 +78,19 @@ impl Chunk {
             return None;
         }
         let at = row.fields.start as usize + i;
-        let start = if i == 0 { row.data.start as usize } else { self.ends[at - 1] as usize };
+        let start = if i == 0 {
+            row.data.start as usize
+        } else {
+            self.ends[at - 1] as usize
+        };
         Some(&self.data[start..self.ends[at] as usize])
     }
 
     /// The title of a readable row.
     pub fn title(&self, row: &Row) -> Option<&str> {
-        row.title.as_ref().map(|r| &self.titles[r.start as usize..r.end as usize])
+        row.title
+            .as_ref()
+            .map(|r| &self.titles[r.start as usize..r.end as usize])
     }
 
     /// The bytes of a JSONL row, or of a verbatim CSV row.
@@ -104,7 +110,12 @@ pub(crate) struct Input<R> {
 
 impl<R: BufRead> Input<R> {
     pub fn new(inner: R) -> Input<R> {
-        Input { inner, carry: Vec::new(), carry_pos: 0, consumed: 0 }
+        Input {
+            inner,
+            carry: Vec::new(),
+            carry_pos: 0,
+            consumed: 0,
+        }
     }
 
     /// Bytes consumed so far.
@@ -236,11 +247,17 @@ pub(crate) fn quote_problem(content: &[u8], delim: u8) -> Option<String> {
                 S::Start
             }
             S::QuoteInQuoted if b == b'\r' || b == b'\n' => S::Start,
-            S::QuoteInQuoted => return Some(format!("bad quoting: text after the closing quote of column {col}")),
+            S::QuoteInQuoted => {
+                return Some(format!(
+                    "bad quoting: text after the closing quote of column {col}"
+                ))
+            }
         };
     }
     match s {
-        S::Quoted => Some(format!("bad quoting: the quote that opens column {col} never closes")),
+        S::Quoted => Some(format!(
+            "bad quoting: the quote that opens column {col} never closes"
+        )),
         _ => None,
     }
 }
@@ -270,6 +287,9 @@ fn is_term(b: &u8) -> bool {
     *b == b'\n' || *b == b'\r'
 }
 
+/// A problem found while reading: its kind and reason.
+type Flag = (ErrorKind, String);
+
 /// The record last read by [`CsvSource::advance`].
 #[derive(Debug, Default, Clone)]
 struct Current {
@@ -292,7 +312,7 @@ pub(crate) struct CsvSource<R> {
     /// Line number of the next unread byte.
     line: u64,
     /// Lines to read on their own (after a record with bad quoting), with a forced problem.
-    pending: VecDeque<(u64, Vec<u8>, Option<(ErrorKind, String)>)>,
+    pending: VecDeque<(u64, Vec<u8>, Option<Flag>)>,
     /// Discard the rest of an overlong line before reading on.
     skip_line: bool,
     out: Vec<u8>,
@@ -406,7 +426,8 @@ impl<R: BufRead> CsvSource<R> {
                     }
                     if !self.started {
                         self.started = true;
-                        self.crlf = self.raw[end..].starts_with(b"\r\n") || self.raw[end..].starts_with(b"\r");
+                        self.crlf = self.raw[end..].starts_with(b"\r\n")
+                            || self.raw[end..].starts_with(b"\r");
                     }
                     self.cur.line = start_line;
                     self.cur.content = lead..end;
@@ -426,7 +447,11 @@ impl<R: BufRead> CsvSource<R> {
     fn classify_current(&mut self, may_split: bool) -> bool {
         let content = &self.raw[self.cur.content.clone()];
         let quoted = content.contains(&QUOTE);
-        let bad_quote = if quoted { quote_problem(content, self.delim) } else { None };
+        let bad_quote = if quoted {
+            quote_problem(content, self.delim)
+        } else {
+            None
+        };
         let ragged = self.expected.is_some_and(|e| e != self.cur.nfields);
         if may_split && (bad_quote.is_some() || ragged) && content.iter().any(is_term) {
             return false;
@@ -435,7 +460,10 @@ impl<R: BufRead> CsvSource<R> {
             (Some(q), _) => Some((ErrorKind::BadQuoting, q)),
             (None, true) => {
                 let e = self.expected.unwrap_or(0);
-                Some((ErrorKind::FieldCount, format!("{} fields where the header has {e}", self.cur.nfields)))
+                Some((
+                    ErrorKind::FieldCount,
+                    format!("{} fields where the header has {e}", self.cur.nfields),
+                ))
             }
             (None, false) => None,
         };
@@ -448,7 +476,8 @@ impl<R: BufRead> CsvSource<R> {
         for (i, l) in content.split(|&b| b == b'\n').enumerate() {
             for piece in l.split(|&b| b == b'\r') {
                 if !piece.is_empty() {
-                    self.pending.push_back((first_line + i as u64, piece.to_vec(), None));
+                    self.pending
+                        .push_back((first_line + i as u64, piece.to_vec(), None));
                 }
             }
         }
@@ -471,7 +500,11 @@ impl<R: BufRead> CsvSource<R> {
             None => {
                 self.line = start_line;
                 let reason = format!("line longer than {} bytes: cut there", self.max_record);
-                self.pending.push_back((start_line, raw[lead..].to_vec(), Some((ErrorKind::TooLong, reason))));
+                self.pending.push_back((
+                    start_line,
+                    raw[lead..].to_vec(),
+                    Some((ErrorKind::TooLong, reason)),
+                ));
                 self.skip_line = true;
             }
         }
@@ -506,7 +539,9 @@ impl<R: BufRead> CsvSource<R> {
         let (mut outlen, mut endlen) = (0, 0);
         loop {
             let input = self.input.fill()?;
-            let (res, nin, nout, nend) = self.core.read_record(input, &mut self.out[outlen..], &mut self.ends[endlen..]);
+            let (res, nin, nout, nend) =
+                self.core
+                    .read_record(input, &mut self.out[outlen..], &mut self.ends[endlen..]);
             self.raw.extend_from_slice(&input[..nin]);
             self.input.consume(nin);
             outlen += nout;
@@ -522,7 +557,11 @@ impl<R: BufRead> CsvSource<R> {
                     self.ends.resize(n, 0);
                 }
                 ReadRecordResult::Record => {
-                    self.cur = Current { outlen, nfields: endlen, ..Current::default() };
+                    self.cur = Current {
+                        outlen,
+                        nfields: endlen,
+                        ..Current::default()
+                    };
                     return Ok(Step::Record);
                 }
                 ReadRecordResult::End => return Ok(Step::End),
@@ -538,7 +577,11 @@ impl<R: BufRead> CsvSource<R> {
         self.single.reset();
         let (mut outlen, mut endlen, mut at) = (0, 0, 0);
         loop {
-            let (res, nin, nout, nend) = self.single.read_record(&bytes[at..], &mut self.out[outlen..], &mut self.ends[endlen..]);
+            let (res, nin, nout, nend) = self.single.read_record(
+                &bytes[at..],
+                &mut self.out[outlen..],
+                &mut self.ends[endlen..],
+            );
             at += nin;
             outlen += nout;
             endlen += nend;
@@ -556,7 +599,13 @@ impl<R: BufRead> CsvSource<R> {
             }
         }
         self.raw = bytes;
-        self.cur = Current { line, outlen, nfields: endlen, content: 0..self.raw.len(), problem: None };
+        self.cur = Current {
+            line,
+            outlen,
+            nfields: endlen,
+            content: 0..self.raw.len(),
+            problem: None,
+        };
         self.classify_current(false);
         if forced.is_some() {
             self.cur.problem = forced;
@@ -582,7 +631,14 @@ impl<R: BufRead> CsvSource<R> {
                 start = end;
             }
             let reason = match col {
-                Some(i) => format!("invalid UTF-8 in column {}{}", i + 1, self.names.get(i).map(|n| format!(" ({n})")).unwrap_or_default()),
+                Some(i) => format!(
+                    "invalid UTF-8 in column {}{}",
+                    i + 1,
+                    self.names
+                        .get(i)
+                        .map(|n| format!(" ({n})"))
+                        .unwrap_or_default()
+                ),
                 None => "invalid UTF-8".to_string(),
             };
             problem = Some((ErrorKind::InvalidUtf8, reason));
@@ -590,7 +646,11 @@ impl<R: BufRead> CsvSource<R> {
         let title = match problem {
             Some(_) => None,
             None => {
-                let start = if self.title == 0 { 0 } else { ends.get(self.title - 1).copied().unwrap_or(out.len()) };
+                let start = if self.title == 0 {
+                    0
+                } else {
+                    ends.get(self.title - 1).copied().unwrap_or(out.len())
+                };
                 let end = ends.get(self.title).copied().unwrap_or(out.len());
                 // UTF-8: checked above.
                 let t = std::str::from_utf8(&out[start..end]).unwrap_or("").trim();
@@ -611,13 +671,35 @@ impl<R: BufRead> CsvSource<R> {
             chunk.ends.extend(ends.iter().map(|&e| base + e as u32));
             first..chunk.ends.len() as u32
         };
-        let data = if verbatim { base..chunk.data.len() as u32 } else { base..base };
-        let problem = problem.map(|(kind, reason)| Box::new(Problem { kind, reason, raw: lossy_cut(content) }));
-        chunk.rows.push(Row { line: self.cur.line, data, fields, title, object: false, verbatim, problem });
+        let data = if verbatim {
+            base..chunk.data.len() as u32
+        } else {
+            base..base
+        };
+        let problem = problem.map(|(kind, reason)| {
+            Box::new(Problem {
+                kind,
+                reason,
+                raw: lossy_cut(content),
+            })
+        });
+        chunk.rows.push(Row {
+            line: self.cur.line,
+            data,
+            fields,
+            title,
+            object: false,
+            verbatim,
+            problem,
+        });
     }
 
     /// Read rows into a new chunk; `None` at the end of the input.
-    pub fn next_chunk(&mut self, max_rows: usize, max_bytes: usize) -> Result<Option<Chunk>, ReadError> {
+    pub fn next_chunk(
+        &mut self,
+        max_rows: usize,
+        max_bytes: usize,
+    ) -> Result<Option<Chunk>, ReadError> {
         let mut chunk = Chunk::default();
         while chunk.rows.len() < max_rows && chunk.data.len() < max_bytes {
             let more = self.advance().map_err(|e| ReadError::Io(self.line, e))?;
@@ -628,7 +710,10 @@ impl<R: BufRead> CsvSource<R> {
                 // No header: the first row sets the width.
                 let n = self.cur.nfields;
                 if self.title >= n {
-                    return Err(ReadError::Invalid(format!("column {} does not exist: the first row has {n} fields", self.title + 1)));
+                    return Err(ReadError::Invalid(format!(
+                        "column {} does not exist: the first row has {n} fields",
+                        self.title + 1
+                    )));
                 }
                 self.expected = Some(n);
             }
@@ -670,7 +755,10 @@ impl<'de> Visitor<'de> for TitleSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Found, A::Error> {
         let mut found = Found::Missing;
-        while let Some(k) = map.next_key_seed(KeySeed { key: self.key, keys: self.keys.as_deref_mut() })? {
+        while let Some(k) = map.next_key_seed(KeySeed {
+            key: self.key,
+            keys: self.keys.as_deref_mut(),
+        })? {
             if k && found == Found::Missing {
                 found = map.next_value::<TitleValue>()?.0;
             } else {
@@ -758,7 +846,11 @@ impl<'de> Visitor<'de> for TitleValueVisitor {
 }
 
 /// Read the value of `key` from one JSON line (and its key names into `keys`, when given).
-pub(crate) fn extract(line: &[u8], key: &str, keys: Option<&mut Vec<String>>) -> Result<Found, serde_json::Error> {
+pub(crate) fn extract(
+    line: &[u8],
+    key: &str,
+    keys: Option<&mut Vec<String>>,
+) -> Result<Found, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(line);
     let found = TitleSeed { key, keys }.deserialize(&mut de)?;
     de.end()?;
@@ -779,7 +871,11 @@ pub(crate) struct JsonlSource<R> {
 
 impl<R: BufRead> JsonlSource<R> {
     /// Open, resolving the column to a key from the first object when it is not a name.
-    pub fn open(mut input: Input<R>, column: &Column, max_line: usize) -> Result<JsonlSource<R>, ReadError> {
+    pub fn open(
+        mut input: Input<R>,
+        column: &Column,
+        max_line: usize,
+    ) -> Result<JsonlSource<R>, ReadError> {
         let max_line = max_line.max(1024);
         // Look at the first non-blank line without consuming it (stop reading as soon as it is
         // complete: in a pipe, more input may be slow to come).
@@ -796,11 +892,17 @@ impl<R: BufRead> JsonlSource<R> {
             }
             false
         };
-        let peeked = input.peek_until(max_line, has_line).map_err(|e| ReadError::Io(1, e))?;
+        let peeked = input
+            .peek_until(max_line, has_line)
+            .map_err(|e| ReadError::Io(1, e))?;
         let mut first_keys = Vec::new();
         let mut first_is_object = false;
         let mut first_line = 0;
-        if let Some((i, l)) = peeked.split(|&b| b == b'\n').enumerate().find(|(_, l)| !blank(l)) {
+        if let Some((i, l)) = peeked
+            .split(|&b| b == b'\n')
+            .enumerate()
+            .find(|(_, l)| !blank(l))
+        {
             first_line = i as u64 + 1;
             let l = l.strip_suffix(b"\r").unwrap_or(l);
             first_is_object = extract(l, "", Some(&mut first_keys)).is_ok();
@@ -834,7 +936,14 @@ impl<R: BufRead> JsonlSource<R> {
                 }
             },
         };
-        Ok(JsonlSource { input, max_line, line: 1, buf: Vec::new(), key, first_keys })
+        Ok(JsonlSource {
+            input,
+            max_line,
+            line: 1,
+            buf: Vec::new(),
+            key,
+            first_keys,
+        })
     }
 
     /// Read one line into `buf` (without its line end); `None` at the end of the input. The
@@ -875,26 +984,54 @@ impl<R: BufRead> JsonlSource<R> {
     }
 
     /// Read rows into a new chunk; `None` at the end of the input.
-    pub fn next_chunk(&mut self, max_rows: usize, max_bytes: usize) -> Result<Option<Chunk>, ReadError> {
+    pub fn next_chunk(
+        &mut self,
+        max_rows: usize,
+        max_bytes: usize,
+    ) -> Result<Option<Chunk>, ReadError> {
         let mut chunk = Chunk::default();
         while chunk.rows.len() < max_rows && chunk.data.len() < max_bytes {
-            let Some((line, cut)) = self.read_line().map_err(|e| ReadError::Io(self.line, e))? else { break };
+            let Some((line, cut)) = self.read_line().map_err(|e| ReadError::Io(self.line, e))?
+            else {
+                break;
+            };
             if self.buf.iter().all(u8::is_ascii_whitespace) {
                 chunk.blank_lines += 1;
                 continue;
             }
             let (found, object) = if cut {
-                (Err((ErrorKind::TooLong, format!("line longer than {} bytes: cut there", self.max_line))), false)
+                (
+                    Err((
+                        ErrorKind::TooLong,
+                        format!("line longer than {} bytes: cut there", self.max_line),
+                    )),
+                    false,
+                )
             } else {
                 match extract(&self.buf, &self.key, None) {
                     Ok(Found::Text(t)) => (Ok(t), true),
-                    Ok(Found::Missing) => (Err((ErrorKind::MissingKey, format!("no key {:?}", self.key))), true),
-                    Ok(Found::NotText(what)) => (Err((ErrorKind::NotText, format!("the value of {:?} is {what}, not text", self.key))), true),
+                    Ok(Found::Missing) => (
+                        Err((ErrorKind::MissingKey, format!("no key {:?}", self.key))),
+                        true,
+                    ),
+                    Ok(Found::NotText(what)) => (
+                        Err((
+                            ErrorKind::NotText,
+                            format!("the value of {:?} is {what}, not text", self.key),
+                        )),
+                        true,
+                    ),
                     Err(e) if std::str::from_utf8(&self.buf).is_err() => {
                         let _ = e;
-                        (Err((ErrorKind::InvalidUtf8, "invalid UTF-8".to_string())), false)
+                        (
+                            Err((ErrorKind::InvalidUtf8, "invalid UTF-8".to_string())),
+                            false,
+                        )
                     }
-                    Err(e) => (Err((ErrorKind::NotJson, format!("not a JSON object: {e}"))), false),
+                    Err(e) => (
+                        Err((ErrorKind::NotJson, format!("not a JSON object: {e}"))),
+                        false,
+                    ),
                 }
             };
             let start = chunk.data.len() as u32;
@@ -903,7 +1040,9 @@ impl<R: BufRead> JsonlSource<R> {
             if object {
                 chunk.data.extend_from_slice(trim_end(&self.buf));
             } else {
-                chunk.data.extend_from_slice(String::from_utf8_lossy(&self.buf).as_bytes());
+                chunk
+                    .data
+                    .extend_from_slice(String::from_utf8_lossy(&self.buf).as_bytes());
             }
             let data = start..chunk.data.len() as u32;
             let (title, problem) = match found {
@@ -913,9 +1052,24 @@ impl<R: BufRead> JsonlSource<R> {
                     chunk.titles.push_str(t);
                     (Some(at..chunk.titles.len() as u32), None)
                 }
-                Err((kind, reason)) => (None, Some(Box::new(Problem { kind, reason, raw: lossy_cut(&self.buf) }))),
+                Err((kind, reason)) => (
+                    None,
+                    Some(Box::new(Problem {
+                        kind,
+                        reason,
+                        raw: lossy_cut(&self.buf),
+                    })),
+                ),
             };
-            chunk.rows.push(Row { line, data, fields: 0..0, title, object, verbatim: false, problem });
+            chunk.rows.push(Row {
+                line,
+                data,
+                fields: 0..0,
+                title,
+                object,
+                verbatim: false,
+                problem,
+            });
         }
         chunk.input_bytes = self.input.consumed();
         Ok((!chunk.rows.is_empty() || chunk.blank_lines > 0).then_some(chunk))
@@ -935,11 +1089,18 @@ mod tests {
     use super::*;
 
     fn records(text: &[u8], expected: Option<usize>) -> Vec<(u64, Vec<String>, Option<ErrorKind>)> {
-        let mut src = CsvSource::new(Input::new(io::BufReader::with_capacity(16, text)), b',', 1 << 20);
+        let mut src = CsvSource::new(
+            Input::new(io::BufReader::with_capacity(16, text)),
+            b',',
+            1 << 20,
+        );
         src.expected = expected;
         let mut out = Vec::new();
         while src.advance().unwrap() {
-            let f = src.fields().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+            let f = src
+                .fields()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect();
             out.push((src.cur.line, f, src.problem().map(|p| p.0)));
         }
         out
@@ -949,8 +1110,12 @@ mod tests {
     fn quoting_rules() {
         assert_eq!(quote_problem(b"a,\"b, c\",\"say \"\"hi\"\"\"", b','), None);
         assert_eq!(quote_problem(b"5\" monitor,x", b','), None);
-        assert!(quote_problem(b"\"abc\"d,e", b',').unwrap().contains("column 1"));
-        assert!(quote_problem(b"a,\"open", b',').unwrap().contains("never closes"));
+        assert!(quote_problem(b"\"abc\"d,e", b',')
+            .unwrap()
+            .contains("column 1"));
+        assert!(quote_problem(b"a,\"open", b',')
+            .unwrap()
+            .contains("never closes"));
         assert_eq!(quote_problem(b"a\t\"b\tc\"", b'\t'), None);
     }
 
@@ -965,7 +1130,10 @@ mod tests {
 
     #[test]
     fn an_unterminated_quote_costs_only_its_own_line() {
-        let r = records(b"id,title\n1,\"Manager, Sales\n2,Engineer\n3,\"Director, Ops\"\n4,Nurse\n", Some(2));
+        let r = records(
+            b"id,title\n1,\"Manager, Sales\n2,Engineer\n3,\"Director, Ops\"\n4,Nurse\n",
+            Some(2),
+        );
         let ids: Vec<&str> = r.iter().map(|r| r.1[0].as_str()).collect();
         assert_eq!(ids, vec!["id", "1", "2", "3", "4"]);
         assert_eq!(r[1].2, Some(ErrorKind::BadQuoting));
@@ -981,7 +1149,11 @@ mod tests {
         for i in 2..400 {
             text.extend_from_slice(format!("{i},Engineer number {i}\n").as_bytes());
         }
-        let mut src = CsvSource::new(Input::new(io::BufReader::with_capacity(64, &text[..])), b',', 1024);
+        let mut src = CsvSource::new(
+            Input::new(io::BufReader::with_capacity(64, &text[..])),
+            b',',
+            1024,
+        );
         src.expected = Some(2);
         let mut n = 0;
         let mut bad = 0;
@@ -999,21 +1171,40 @@ mod tests {
         let mut text = b"a,b\n".to_vec();
         text.extend(std::iter::repeat_n(b'x', 5000));
         text.extend_from_slice(b",y\nc,d\n");
-        let mut src = CsvSource::new(Input::new(io::BufReader::with_capacity(64, &text[..])), b',', 1024);
+        let mut src = CsvSource::new(
+            Input::new(io::BufReader::with_capacity(64, &text[..])),
+            b',',
+            1024,
+        );
         src.expected = Some(2);
         let mut got = Vec::new();
         while src.advance().unwrap() {
             got.push((src.cur.line, src.problem().map(|p| p.0)));
         }
-        assert_eq!(got, vec![(1, None), (2, Some(ErrorKind::TooLong)), (3, None)]);
+        assert_eq!(
+            got,
+            vec![(1, None), (2, Some(ErrorKind::TooLong)), (3, None)]
+        );
     }
 
     #[test]
     fn json_title_extraction() {
-        assert_eq!(extract(br#"{"a":[1,{"b":2}],"title":"RN"}"#, "title", None).unwrap(), Found::Text("RN".into()));
-        assert_eq!(extract(br#"{"title":null}"#, "title", None).unwrap(), Found::Text(String::new()));
-        assert_eq!(extract(br#"{"t":1}"#, "title", None).unwrap(), Found::Missing);
-        assert_eq!(extract(br#"{"title":{"x":1}}"#, "title", None).unwrap(), Found::NotText("an object"));
+        assert_eq!(
+            extract(br#"{"a":[1,{"b":2}],"title":"RN"}"#, "title", None).unwrap(),
+            Found::Text("RN".into())
+        );
+        assert_eq!(
+            extract(br#"{"title":null}"#, "title", None).unwrap(),
+            Found::Text(String::new())
+        );
+        assert_eq!(
+            extract(br#"{"t":1}"#, "title", None).unwrap(),
+            Found::Missing
+        );
+        assert_eq!(
+            extract(br#"{"title":{"x":1}}"#, "title", None).unwrap(),
+            Found::NotText("an object")
+        );
         assert!(extract(br#"[1]"#, "title", None).is_err());
         assert!(extract(br#"{"title":"a"} x"#, "title", None).is_err());
         let mut keys = Vec::new();

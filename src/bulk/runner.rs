@@ -3,9 +3,12 @@
 
 use super::answers::{Answer, Answers, Fresh};
 use super::reader::{self, Bom, Chunk, CsvSource, Input, JsonlSource, ReadError};
-use super::summary::{ErrorKind, RowError, Summary, TitleCount};
+use super::summary::{thousands, ErrorKind, RowError, Summary, TitleCount};
 use super::writer::{put_field, put_json_str, Layout};
-use super::{BulkOptions, Column, Format, Hooks, Progress, ReviewCandidate, CHUNK_BYTES, OUTPUT_COLUMNS, REVIEW_CANDIDATES, SUMMARY_ERRORS, UNMATCHED_TRACKED};
+use super::{
+    BulkOptions, Column, Format, Hooks, Progress, ReviewCandidate, CHUNK_BYTES, OUTPUT_COLUMNS,
+    REVIEW_CANDIDATES, SUMMARY_ERRORS, UNMATCHED_TRACKED,
+};
 use crate::engine::{Engine, MatchOptions};
 use crate::error::{Error, Result};
 use crate::matching::MatchType;
@@ -67,18 +70,39 @@ const TITLE_COLUMNS: [&str; 16] = [
 /// assert_eq!(lines[2]["_raw"], "not json");
 /// # Ok::<(), titlematch::Error>(())
 /// ```
-pub fn normalize<R: Read + Send, W: Write>(engine: &Engine, input: R, output: W, opts: &BulkOptions) -> Result<Summary> {
+pub fn normalize<R: Read + Send, W: Write>(
+    engine: &Engine,
+    input: R,
+    output: W,
+    opts: &BulkOptions,
+) -> Result<Summary> {
     normalize_with(engine, input, output, opts, Hooks::default())
 }
 
 /// [`normalize`], with an errors sink, a progress callback and a review hook.
-pub fn normalize_with<R: Read + Send, W: Write>(engine: &Engine, input: R, mut output: W, opts: &BulkOptions, hooks: Hooks<'_>) -> Result<Summary> {
+pub fn normalize_with<R: Read + Send, W: Write>(
+    engine: &Engine,
+    input: R,
+    mut output: W,
+    opts: &BulkOptions,
+    hooks: Hooks<'_>,
+) -> Result<Summary> {
     let started = Instant::now();
     let ladder = &opts.match_options.ladder;
     if !engine.ladders().contains(ladder) {
-        return Err(Error::Invalid(format!("unknown ladder {ladder:?}; known: {}", engine.ladders().join(", "))));
+        return Err(Error::Invalid(format!(
+            "unknown ladder {ladder:?}; known: {}",
+            engine.ladders().join(", ")
+        )));
     }
-    let read_err = |line: u64| move |e: std::io::Error| Error::Bulk { op: "reading the input", line, rows_written: 0, source: e };
+    let read_err = |line: u64| {
+        move |e: std::io::Error| Error::Bulk {
+            op: "reading the input",
+            line,
+            rows_written: 0,
+            source: e,
+        }
+    };
     let mut input = Input::new(BufReader::with_capacity(1 << 18, input));
     let bom = match reader::bom(input.peek(4).map_err(read_err(1))?) {
         Bom::Utf16 => {
@@ -94,22 +118,40 @@ pub fn normalize_with<R: Read + Send, W: Write>(engine: &Engine, input: R, mut o
     };
     let peeked = input.peek_line(64 << 10).map_err(read_err(1))?;
     // Only the first line: the peek may hold more.
-    let first_line = peeked.split(|&b| b == b'\n').next().unwrap_or_default().to_vec();
+    let first_line = peeked
+        .split(|&b| b == b'\n')
+        .next()
+        .unwrap_or_default()
+        .to_vec();
     let format = opts.format.unwrap_or_else(|| sniff_format(&first_line));
     let out_format = opts.output_format.unwrap_or(format);
     if format == Format::Jsonl && out_format != Format::Jsonl {
         return Err(Error::Invalid(format!("JSONL input can only be written as JSONL, not {out_format}: its objects need not share their keys")));
     }
-    let summary = Summary { format: Some(format), output_format: Some(out_format), bom, unique_titles_exact: true, ..Summary::default() };
+    let summary = Summary {
+        format: Some(format),
+        output_format: Some(out_format),
+        bom,
+        unique_titles_exact: true,
+        ..Summary::default()
+    };
     let mut run = Run::new(engine, opts, summary, hooks, started);
     if let Some(w) = run.hooks.errors.as_mut() {
-        w.write_all(b"line,row,kind,reason,raw\n").map_err(|e| Error::Bulk { op: "writing the errors file", line: 1, rows_written: 0, source: e })?;
+        w.write_all(b"line,row,kind,reason,raw\n")
+            .map_err(|e| Error::Bulk {
+                op: "writing the errors file",
+                line: 1,
+                rows_written: 0,
+                source: e,
+            })?;
     }
     match format {
         Format::Csv | Format::Tsv => {
             let delim = match format {
                 Format::Tsv => b'\t',
-                _ => opts.delimiter.unwrap_or_else(|| sniff_delimiter(&first_line)),
+                _ => opts
+                    .delimiter
+                    .unwrap_or_else(|| sniff_delimiter(&first_line)),
             };
             run.summary.delimiter = Some(delim as char);
             let mut src = CsvSource::new(input, delim, opts.max_record_bytes);
@@ -118,7 +160,10 @@ pub fn normalize_with<R: Read + Send, W: Write>(engine: &Engine, input: R, mut o
                 if !src.advance().map_err(read_err(1))? {
                     return Ok(run.finish());
                 }
-                names = src.fields().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+                names = src
+                    .fields()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect();
                 let (title, detected) = resolve_column(&names, &opts.column)?;
                 src.title = title;
                 src.expected = Some(names.len());
@@ -127,7 +172,9 @@ pub fn normalize_with<R: Read + Send, W: Write>(engine: &Engine, input: R, mut o
                 run.summary.column_detected = detected;
             } else {
                 let Column::Index(title) = opts.column else {
-                    return Err(Error::Invalid("without a header row, give the title column as a position".into()));
+                    return Err(Error::Invalid(
+                        "without a header row, give the title column as a position".into(),
+                    ));
                 };
                 src.title = title;
                 if !src.advance().map_err(read_err(1))? {
@@ -135,7 +182,10 @@ pub fn normalize_with<R: Read + Send, W: Write>(engine: &Engine, input: R, mut o
                 }
                 let n = src.field_count();
                 if title >= n {
-                    return Err(Error::Invalid(format!("column {} does not exist: the first row has {n} fields", title + 1)));
+                    return Err(Error::Invalid(format!(
+                        "column {} does not exist: the first row has {n} fields",
+                        title + 1
+                    )));
                 }
                 src.expected = Some(n);
                 src.replay();
@@ -158,27 +208,62 @@ pub fn normalize_with<R: Read + Send, W: Write>(engine: &Engine, input: R, mut o
                 .collect();
             // Readable rows go out as they came in when nothing about them changes.
             src.verbatim = out_format == format && out_delim == delim && keep.len() == names.len();
-            run.layout = Layout { input: format, output: out_format, delim: out_delim, crlf: src.crlf, keep, json_keys, top: opts.match_options.top };
+            run.layout = Layout {
+                input: format,
+                output: out_format,
+                delim: out_delim,
+                crlf: src.crlf,
+                keep,
+                json_keys,
+                top: opts.match_options.top,
+            };
             if opts.has_header {
-                output.write_all(&run.layout.header(&names, bom)).map_err(|e| Error::Bulk { op: "writing the output", line: 1, rows_written: 0, source: e })?;
+                output
+                    .write_all(&run.layout.header(&names, bom))
+                    .map_err(|e| Error::Bulk {
+                        op: "writing the output",
+                        line: 1,
+                        rows_written: 0,
+                        source: e,
+                    })?;
             }
             run.drive(&mut output, move |rows, bytes| src.next_chunk(rows, bytes))?;
         }
         Format::Jsonl => {
-            let mut src = JsonlSource::open(input, &opts.column, opts.max_record_bytes).map_err(|e| match e {
-                ReadError::Io(line, e) => read_err(line)(e),
-                ReadError::Invalid(m) => Error::Invalid(m),
-            })?;
+            let mut src = JsonlSource::open(input, &opts.column, opts.max_record_bytes).map_err(
+                |e| match e {
+                    ReadError::Io(line, e) => read_err(line)(e),
+                    ReadError::Invalid(m) => Error::Invalid(m),
+                },
+            )?;
             run.summary.column = src.key.clone();
             run.summary.column_detected = opts.column == Column::Auto && !src.key.is_empty();
             run.first_keys = Some(src.first_keys.clone());
-            run.layout = Layout { input: format, output: Format::Jsonl, delim: b',', crlf: false, keep: Vec::new(), json_keys: Vec::new(), top: opts.match_options.top };
+            run.layout = Layout {
+                input: format,
+                output: Format::Jsonl,
+                delim: b',',
+                crlf: false,
+                keep: Vec::new(),
+                json_keys: Vec::new(),
+                top: opts.match_options.top,
+            };
             run.drive(&mut output, move |rows, bytes| src.next_chunk(rows, bytes))?;
         }
     }
-    output.flush().map_err(|e| Error::Bulk { op: "writing the output", line: run.last_line, rows_written: run.summary.rows_out, source: e })?;
+    output.flush().map_err(|e| Error::Bulk {
+        op: "writing the output",
+        line: run.last_line,
+        rows_written: run.summary.rows_out,
+        source: e,
+    })?;
     if let Some(w) = run.hooks.errors.as_mut() {
-        w.flush().map_err(|e| Error::Bulk { op: "writing the errors file", line: run.last_line, rows_written: run.summary.rows_out, source: e })?;
+        w.flush().map_err(|e| Error::Bulk {
+            op: "writing the errors file",
+            line: run.last_line,
+            rows_written: run.summary.rows_out,
+            source: e,
+        })?;
     }
     run.review()?;
     Ok(run.finish())
@@ -211,18 +296,28 @@ fn sniff_delimiter(first: &[u8]) -> u8 {
 }
 
 fn canon(name: &str) -> String {
-    name.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// The column that looks like the job title, if one does.
 pub(crate) fn detect_column(names: &[String]) -> Option<usize> {
     let canon: Vec<String> = names.iter().map(|n| canon(n)).collect();
-    TITLE_COLUMNS.iter().find_map(|want| canon.iter().position(|c| c == want))
+    TITLE_COLUMNS
+        .iter()
+        .find_map(|want| canon.iter().position(|c| c == want))
 }
 
 /// `1 "id", 2 "Job Title"`, for messages (at most 60 names).
 pub(crate) fn list_names(names: &[String]) -> String {
-    let mut v: Vec<String> = names.iter().take(60).enumerate().map(|(i, n)| format!("{} {n:?}", i + 1)).collect();
+    let mut v: Vec<String> = names
+        .iter()
+        .take(60)
+        .enumerate()
+        .map(|(i, n)| format!("{} {n:?}", i + 1))
+        .collect();
     if names.len() > 60 {
         v.push(format!("... ({} in all)", names.len()));
     }
@@ -285,7 +380,9 @@ fn kept_columns(names: &[String], title: usize, has_header: bool) -> Vec<usize> 
         let base = block.iter().zip(OUTPUT_COLUMNS).all(|(n, c)| n == c);
         let alts = (0..top).all(|k| {
             let t = &block[OUTPUT_COLUMNS.len() + 3 * k..];
-            t[0] == format!("alt{}_role_code", k + 1) && t[1] == format!("alt{}_role_name", k + 1) && t[2] == format!("alt{}_confidence", k + 1)
+            t[0] == format!("alt{}_role_code", k + 1)
+                && t[1] == format!("alt{}_role_name", k + 1)
+                && t[2] == format!("alt{}_confidence", k + 1)
         });
         if base && alts && title < start {
             return (0..start).collect();
@@ -293,6 +390,10 @@ fn kept_columns(names: &[String], title: usize, has_header: bool) -> Vec<usize> 
     }
     all
 }
+
+/// Rows and a first raw example, per normalized title.
+type Counted = (u64, Box<str>);
+type TitleCounts = HashMap<Box<str>, Counted>;
 
 struct Run<'e, 'h> {
     engine: &'e Engine,
@@ -302,8 +403,8 @@ struct Run<'e, 'h> {
     summary: Summary,
     started: Instant,
     answers: Answers,
-    unmatched: HashMap<Box<str>, (u64, Box<str>)>,
-    review: HashMap<Box<str>, (u64, Box<str>)>,
+    unmatched: TitleCounts,
+    review: TitleCounts,
     review_full: bool,
     error_counts: HashMap<ErrorKind, u64>,
     last_line: u64,
@@ -313,12 +414,26 @@ struct Run<'e, 'h> {
 }
 
 impl<'e, 'h> Run<'e, 'h> {
-    fn new(engine: &'e Engine, opts: &'e BulkOptions, summary: Summary, hooks: Hooks<'h>, started: Instant) -> Run<'e, 'h> {
+    fn new(
+        engine: &'e Engine,
+        opts: &'e BulkOptions,
+        summary: Summary,
+        hooks: Hooks<'h>,
+        started: Instant,
+    ) -> Run<'e, 'h> {
         Run {
             engine,
             opts,
             hooks,
-            layout: Layout { input: Format::Csv, output: Format::Csv, delim: b',', crlf: false, keep: Vec::new(), json_keys: Vec::new(), top: 0 },
+            layout: Layout {
+                input: Format::Csv,
+                output: Format::Csv,
+                delim: b',',
+                crlf: false,
+                keep: Vec::new(),
+                json_keys: Vec::new(),
+                top: 0,
+            },
             summary,
             started,
             answers: Answers::new(opts.cache_entries),
@@ -354,7 +469,12 @@ impl<'e, 'h> Run<'e, 'h> {
                     Ok(Some(chunk)) => self.process(chunk, output)?,
                     Ok(None) => break,
                     Err(ReadError::Io(line, source)) => {
-                        return Err(Error::Bulk { op: "reading the input", line, rows_written: self.summary.rows_out, source });
+                        return Err(Error::Bulk {
+                            op: "reading the input",
+                            line,
+                            rows_written: self.summary.rows_out,
+                            source,
+                        });
                     }
                     Err(ReadError::Invalid(m)) => return Err(Error::Invalid(m)),
                 }
@@ -398,14 +518,20 @@ impl<'e, 'h> Run<'e, 'h> {
         // A panic in the matcher costs its title, not the run: the rows become `internal` errors.
         let fresh: Vec<Fresh> = new_titles
             .par_iter()
-            .map(|t| match std::panic::catch_unwind(AssertUnwindSafe(|| engine.match_with(t, mo))) {
-                Ok(m) => Fresh::from(m),
-                Err(p) => Fresh::failed(panic_message(p.as_ref())),
+            .map(|t| {
+                match std::panic::catch_unwind(AssertUnwindSafe(|| engine.match_with(t, mo))) {
+                    Ok(m) => Fresh::from(m),
+                    Err(p) => Fresh::failed(panic_message(p.as_ref())),
+                }
             })
             .collect();
         self.summary.titles_matched += new_titles.len() as u64;
         let layout = &self.layout;
-        let new: Vec<u32> = new_titles.iter().zip(fresh).map(|(t, f)| self.answers.add(t, f, layout)).collect();
+        let new: Vec<u32> = new_titles
+            .iter()
+            .zip(fresh)
+            .map(|(t, f)| self.answers.add(t, f, layout))
+            .collect();
         for (i, k) in waiting {
             ids[i] = Some(new[k]);
         }
@@ -416,19 +542,42 @@ impl<'e, 'h> Run<'e, 'h> {
             match (id, &row.problem) {
                 (Some(_), _) if failure.is_some() => {
                     let title = chunk.title(row).unwrap_or("");
-                    let reason = format!("the matcher failed on this title: {}", failure.unwrap_or(""));
-                    self.error(RowError { line: row.line, row: row_no, kind: ErrorKind::Internal, reason, raw: title.to_string() })?
+                    let reason = format!(
+                        "the matcher failed on this title: {}",
+                        failure.unwrap_or("")
+                    );
+                    self.error(RowError {
+                        line: row.line,
+                        row: row_no,
+                        kind: ErrorKind::Internal,
+                        reason,
+                        raw: title.to_string(),
+                    })?
                 }
                 (Some(id), _) => self.count(*id, chunk.title(row).unwrap_or("")),
-                (None, Some(p)) => self.error(RowError { line: row.line, row: row_no, kind: p.kind, reason: p.reason.clone(), raw: p.raw.clone() })?,
-                (None, None) => {
-                    self.error(RowError { line: row.line, row: row_no, kind: ErrorKind::NotText, reason: "no title".into(), raw: String::new() })?
-                }
+                (None, Some(p)) => self.error(RowError {
+                    line: row.line,
+                    row: row_no,
+                    kind: p.kind,
+                    reason: p.reason.clone(),
+                    raw: p.raw.clone(),
+                })?,
+                (None, None) => self.error(RowError {
+                    line: row.line,
+                    row: row_no,
+                    kind: ErrorKind::NotText,
+                    reason: "no title".into(),
+                    raw: String::new(),
+                })?,
             }
         }
         // 4. Format in parallel, write in order.
         let (layout, answers) = (&self.layout, &self.answers);
-        let bufs: Vec<Vec<u8>> = rows.par_chunks(FORMAT_ROWS).zip(ids.par_chunks(FORMAT_ROWS)).map(|(r, a)| layout.rows(&chunk, r, a, answers)).collect();
+        let bufs: Vec<Vec<u8>> = rows
+            .par_chunks(FORMAT_ROWS)
+            .zip(ids.par_chunks(FORMAT_ROWS))
+            .map(|(r, a)| layout.rows(&chunk, r, a, answers))
+            .collect();
         for (n, b) in bufs.iter().enumerate() {
             let done = (n * FORMAT_ROWS) as u64;
             output.write_all(b).map_err(|e| Error::Bulk {
@@ -443,16 +592,40 @@ impl<'e, 'h> Run<'e, 'h> {
         self.last_line = rows.last().map_or(self.last_line, |r| r.line);
         self.answers.end_chunk();
         if let Some(p) = self.hooks.progress.as_mut() {
-            p(&Progress { rows: self.summary.rows_out, bytes: chunk.input_bytes, errors: self.summary.rows_error, elapsed: self.started.elapsed() });
+            p(&Progress {
+                rows: self.summary.rows_out,
+                bytes: chunk.input_bytes,
+                errors: self.summary.rows_error,
+                elapsed: self.started.elapsed(),
+            });
         }
         Ok(())
     }
 
     /// A misspelled JSONL key makes every row an error: say so once instead.
     fn check_first_chunk(&self, chunk: &Chunk) -> Result<()> {
-        let Some(keys) = &self.first_keys else { return Ok(()) };
-        let missing = chunk.rows.iter().filter(|r| r.problem.as_ref().is_some_and(|p| p.kind == ErrorKind::MissingKey)).count();
-        let with_key = chunk.rows.iter().filter(|r| r.title.is_some() || r.problem.as_ref().is_some_and(|p| p.kind == ErrorKind::NotText)).count();
+        let Some(keys) = &self.first_keys else {
+            return Ok(());
+        };
+        let missing = chunk
+            .rows
+            .iter()
+            .filter(|r| {
+                r.problem
+                    .as_ref()
+                    .is_some_and(|p| p.kind == ErrorKind::MissingKey)
+            })
+            .count();
+        let with_key = chunk
+            .rows
+            .iter()
+            .filter(|r| {
+                r.title.is_some()
+                    || r.problem
+                        .as_ref()
+                        .is_some_and(|p| p.kind == ErrorKind::NotText)
+            })
+            .count();
         if missing > 0 && with_key == 0 {
             return Err(Error::Invalid(format!(
                 "no object of the first {} has the key {:?}; the first object's keys are: {}",
@@ -509,7 +682,13 @@ impl<'e, 'h> Run<'e, 'h> {
             let mut line = Vec::new();
             let line_no = e.line.to_string();
             let row_no = e.row.to_string();
-            let fields: [&[u8]; 5] = [line_no.as_bytes(), row_no.as_bytes(), e.kind.as_str().as_bytes(), e.reason.as_bytes(), e.raw.as_bytes()];
+            let fields: [&[u8]; 5] = [
+                line_no.as_bytes(),
+                row_no.as_bytes(),
+                e.kind.as_str().as_bytes(),
+                e.reason.as_bytes(),
+                e.raw.as_bytes(),
+            ];
             for (i, f) in fields.iter().enumerate() {
                 if i > 0 {
                     line.push(b',');
@@ -517,7 +696,12 @@ impl<'e, 'h> Run<'e, 'h> {
                 put_field(&mut line, f, b',');
             }
             line.push(b'\n');
-            w.write_all(&line).map_err(|source| Error::Bulk { op: "writing the errors file", line: e.line, rows_written: self.summary.rows_out, source })?;
+            w.write_all(&line).map_err(|source| Error::Bulk {
+                op: "writing the errors file",
+                line: e.line,
+                rows_written: self.summary.rows_out,
+                source,
+            })?;
         }
         if self.summary.errors.len() < SUMMARY_ERRORS {
             self.summary.errors.push(e);
@@ -527,16 +711,29 @@ impl<'e, 'h> Run<'e, 'h> {
 
     /// Hand the low-confidence titles to the review hook, matched again with alternatives.
     fn review(&mut self) -> Result<()> {
-        let Some(sink) = self.hooks.review.as_mut() else { return Ok(()) };
-        let mut list: Vec<(Box<str>, (u64, Box<str>))> = std::mem::take(&mut self.review).into_iter().collect();
+        let Some(sink) = self.hooks.review.as_mut() else {
+            return Ok(());
+        };
+        let mut list: Vec<(Box<str>, Counted)> =
+            std::mem::take(&mut self.review).into_iter().collect();
         list.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then_with(|| a.0.cmp(&b.0)));
-        let opts = MatchOptions { top: 3, soc_top: 3, explore: true, ladder: self.opts.match_options.ladder.clone() };
+        let opts = MatchOptions {
+            top: 3,
+            soc_top: 3,
+            explore: true,
+            ladder: self.opts.match_options.ladder.clone(),
+        };
         let engine = self.engine;
         let candidates: Vec<ReviewCandidate> = list
             .into_par_iter()
             .map(|(normalized, (count, example))| {
                 let matched = engine.match_with(&example, &opts);
-                ReviewCandidate { normalized: normalized.into(), example: example.into(), count, matched }
+                ReviewCandidate {
+                    normalized: normalized.into(),
+                    example: example.into(),
+                    count,
+                    matched,
+                }
             })
             .collect();
         self.summary.review_candidates = candidates.len() as u64;
@@ -554,26 +751,52 @@ impl<'e, 'h> Run<'e, 'h> {
         if self.answers.missed_cache {
             s.unique_titles_exact = false;
         }
-        s.needs_review_share = if s.rows_in == 0 { 0.0 } else { s.needs_review as f64 / s.rows_in as f64 };
-        let mut kinds: Vec<(ErrorKind, u64)> = ErrorKind::ALL.iter().filter_map(|k| self.error_counts.get(k).map(|n| (*k, *n))).collect();
+        s.needs_review_share = if s.rows_in == 0 {
+            0.0
+        } else {
+            s.needs_review as f64 / s.rows_in as f64
+        };
+        let mut kinds: Vec<(ErrorKind, u64)> = ErrorKind::ALL
+            .iter()
+            .filter_map(|k| self.error_counts.get(k).map(|n| (*k, *n)))
+            .collect();
         kinds.retain(|(_, n)| *n > 0);
         s.errors_by_kind = kinds;
-        let mut top: Vec<TitleCount> =
-            self.unmatched.into_iter().map(|(title, (count, example))| TitleCount { title: title.into(), example: example.into(), count }).collect();
+        let mut top: Vec<TitleCount> = self
+            .unmatched
+            .into_iter()
+            .map(|(title, (count, example))| TitleCount {
+                title: title.into(),
+                example: example.into(),
+                count,
+            })
+            .collect();
         top.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.title.cmp(&b.title)));
         top.truncate(self.opts.top_unmatched);
         s.top_unmatched = top;
-        let utf8 = self.error_counts.get(&ErrorKind::InvalidUtf8).copied().unwrap_or(0);
+        let utf8 = self
+            .error_counts
+            .get(&ErrorKind::InvalidUtf8)
+            .copied()
+            .unwrap_or(0);
         if utf8 > 0 && (utf8 >= 10 || utf8 * 100 >= s.rows_in) {
             s.hints.push(format!(
-                "{utf8} rows are not UTF-8: the file is probably Windows-1252 or Latin-1 (an older Excel \"CSV\" export); convert it first: iconv -f WINDOWS-1252 -t UTF-8 in.csv > in.utf8.csv"
+                "{} not UTF-8: the file is probably Windows-1252 or Latin-1 (an older Excel \"CSV\" export); convert it first: iconv -f WINDOWS-1252 -t UTF-8 in.csv > in.utf8.csv",
+                if utf8 == 1 { "1 row is".to_string() } else { format!("{} rows are", thousands(utf8)) }
             ));
         }
-        if self.answers.missed_cache && self.opts.cache_entries > 0 && self.answers.cached_len() >= self.opts.cache_entries {
+        if self.answers.missed_cache
+            && self.opts.cache_entries > 0
+            && self.answers.cached_len() >= self.opts.cache_entries
+        {
             s.hints.push(format!("the title cache filled up at {} titles: later new titles were matched once per chunk", self.opts.cache_entries));
         }
         s.seconds = self.started.elapsed().as_secs_f64();
-        s.rows_per_second = if s.seconds > 0.0 { s.rows_in as f64 / s.seconds } else { 0.0 };
+        s.rows_per_second = if s.seconds > 0.0 {
+            s.rows_in as f64 / s.seconds
+        } else {
+            0.0
+        };
         debug_assert_eq!(s.rows_in, s.rows_out);
         self.summary
     }
@@ -588,7 +811,7 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Count `key` in a bounded map; false when the map is full and the key new.
-fn bump(map: &mut HashMap<Box<str>, (u64, Box<str>)>, key: &str, example: &str, cap: usize) -> bool {
+fn bump(map: &mut TitleCounts, key: &str, example: &str, cap: usize) -> bool {
     if let Some(e) = map.get_mut(key) {
         e.0 += 1;
         return true;
@@ -611,19 +834,33 @@ mod tests {
     #[test]
     fn columns_resolve_by_name_loosely_by_case_and_by_position() {
         let n = names(&["Employee ID", "Job Title ", "Dept"]);
-        assert_eq!(resolve_column(&n, &Column::Name("Job Title ".into())).unwrap(), (1, false));
-        assert_eq!(resolve_column(&n, &Column::Name("job title".into())).unwrap(), (1, false));
+        assert_eq!(
+            resolve_column(&n, &Column::Name("Job Title ".into())).unwrap(),
+            (1, false)
+        );
+        assert_eq!(
+            resolve_column(&n, &Column::Name("job title".into())).unwrap(),
+            (1, false)
+        );
         assert_eq!(resolve_column(&n, &Column::Index(2)).unwrap(), (2, false));
         assert_eq!(resolve_column(&n, &Column::Auto).unwrap(), (1, true));
-        let e = resolve_column(&n, &Column::Name("Job Titel".into())).unwrap_err().to_string();
+        let e = resolve_column(&n, &Column::Name("Job Titel".into()))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("did you mean \"Job Title \"?"), "{e}");
-        assert!(e.contains("1 \"Employee ID\", 2 \"Job Title \", 3 \"Dept\""), "{e}");
+        assert!(
+            e.contains("1 \"Employee ID\", 2 \"Job Title \", 3 \"Dept\""),
+            "{e}"
+        );
         assert!(resolve_column(&n, &Column::Index(3)).is_err());
     }
 
     #[test]
     fn detection_prefers_the_free_text_title_to_the_catalogue() {
-        assert_eq!(detect_column(&names(&["Job Profile", "Business Title", "Worker"])), Some(1));
+        assert_eq!(
+            detect_column(&names(&["Job Profile", "Business Title", "Worker"])),
+            Some(1)
+        );
         assert_eq!(detect_column(&names(&["id", "JOB_TITLE"])), Some(1));
         assert_eq!(detect_column(&names(&["id", "name"])), None);
     }
@@ -638,7 +875,10 @@ mod tests {
         assert_eq!(kept_columns(&n, 1, true), vec![0, 1, 2]);
         n.push("note".into());
         assert_eq!(kept_columns(&n, 1, true).len(), n.len());
-        assert_eq!(kept_columns(&n[..3 + OUTPUT_COLUMNS.len()], 1, false).len(), 3 + OUTPUT_COLUMNS.len());
+        assert_eq!(
+            kept_columns(&n[..3 + OUTPUT_COLUMNS.len()], 1, false).len(),
+            3 + OUTPUT_COLUMNS.len()
+        );
     }
 
     #[test]

@@ -183,7 +183,7 @@ pub(crate) fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -197,10 +197,15 @@ impl fmt::Display for Summary {
         let t = thousands;
         writeln!(
             f,
-            "rows          {} in, {} out, {} unreadable   ({:.2} s, {} rows/s)",
+            "rows          {} in, {} out, {} unreadable{}   ({:.2} s, {} rows/s)",
             t(self.rows_in),
             t(self.rows_out),
             t(self.rows_error),
+            if self.blank_lines > 0 {
+                format!(" ({} blank lines skipped)", t(self.blank_lines))
+            } else {
+                String::new()
+            },
             self.seconds,
             t(self.rows_per_second.round() as u64)
         )?;
@@ -213,7 +218,11 @@ impl fmt::Display for Summary {
             f,
             "column        {:?}{}   ({} -> {}{delim}{})",
             self.column,
-            if self.column_detected { " (detected)" } else { "" },
+            if self.column_detected {
+                " (detected)"
+            } else {
+                ""
+            },
             fmt_name(self.format),
             fmt_name(self.output_format),
             if self.bom { ", BOM" } else { "" }
@@ -221,14 +230,32 @@ impl fmt::Display for Summary {
         writeln!(
             f,
             "titles        {}{} distinct, {} matched by the engine{}",
-            if self.unique_titles_exact { "" } else { "at least " },
+            if self.unique_titles_exact {
+                ""
+            } else {
+                "at least "
+            },
             t(self.unique_titles),
             t(self.titles_matched),
-            if self.empty_titles > 0 { format!(", {} empty", t(self.empty_titles)) } else { String::new() }
+            if self.empty_titles > 0 {
+                format!(", {} empty", t(self.empty_titles))
+            } else {
+                String::new()
+            }
         )?;
         let m = &self.match_types;
-        let types = [("exact", m.exact), ("alias", m.alias), ("fuzzy", m.fuzzy), ("partial", m.partial), ("none", m.none), ("error", m.error)];
-        let parts: Vec<String> = types.iter().map(|(n, c)| format!("{n} {} ({:.1}%)", t(*c), self.pct(*c))).collect();
+        let types = [
+            ("exact", m.exact),
+            ("alias", m.alias),
+            ("fuzzy", m.fuzzy),
+            ("partial", m.partial),
+            ("none", m.none),
+            ("error", m.error),
+        ];
+        let parts: Vec<String> = types
+            .iter()
+            .map(|(n, c)| format!("{n} {} ({:.1}%)", t(*c), self.pct(*c)))
+            .collect();
         writeln!(f, "match types   {}", parts.join("  "))?;
         let b = &self.bands;
         writeln!(
@@ -241,24 +268,57 @@ impl fmt::Display for Summary {
             t(b.low),
             self.pct(b.low)
         )?;
-        writeln!(f, "needs review  {} rows ({:.1}%)", t(self.needs_review), 100.0 * self.needs_review_share)?;
+        writeln!(
+            f,
+            "needs review  {} rows ({:.1}%)",
+            t(self.needs_review),
+            100.0 * self.needs_review_share
+        )?;
         if let Some(q) = self.review_queued {
-            writeln!(f, "review queue  {} of {} low-confidence titles queued", t(q), t(self.review_candidates))?;
+            writeln!(
+                f,
+                "review queue  {} of {} low-confidence titles queued",
+                t(q),
+                t(self.review_candidates)
+            )?;
         }
         if !self.top_unmatched.is_empty() {
             writeln!(f, "top unmatched")?;
             for u in &self.top_unmatched {
-                writeln!(f, "  {:>9}  {:?}{}", t(u.count), u.title, if u.example != u.title { format!("  (e.g. {:?})", u.example) } else { String::new() })?;
+                writeln!(
+                    f,
+                    "  {:>9}  {:?}{}",
+                    t(u.count),
+                    u.title,
+                    if u.example != u.title {
+                        format!("  (e.g. {:?})", u.example)
+                    } else {
+                        String::new()
+                    }
+                )?;
             }
         }
         if self.rows_error > 0 {
-            let kinds: Vec<String> = self.errors_by_kind.iter().map(|(k, n)| format!("{} {}", k.as_str(), t(*n))).collect();
-            writeln!(f, "unreadable    {} rows written as match_type error: {}", t(self.rows_error), kinds.join(", "))?;
+            let kinds: Vec<String> = self
+                .errors_by_kind
+                .iter()
+                .map(|(k, n)| format!("{} {}", k.as_str(), t(*n)))
+                .collect();
+            writeln!(
+                f,
+                "unreadable    {} rows written as match_type error: {}",
+                t(self.rows_error),
+                kinds.join(", ")
+            )?;
             for e in &self.errors {
                 writeln!(f, "  line {} (row {}): {}", e.line, e.row, e.reason)?;
             }
             if self.rows_error > self.errors.len() as u64 {
-                writeln!(f, "  ... {} more", t(self.rows_error - self.errors.len() as u64))?;
+                writeln!(
+                    f,
+                    "  ... {} more",
+                    t(self.rows_error - self.errors.len() as u64)
+                )?;
             }
         }
         for h in &self.hints {

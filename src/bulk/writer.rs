@@ -4,8 +4,8 @@
 //! written in order by the caller, so the writing side needs no locking and no fallible writer
 //! per worker: quoting a CSV field and escaping a JSON string are done here, infallibly.
 
-use super::reader::{Chunk, Row};
 use super::answers::{Answer, Answers};
+use super::reader::{Chunk, Row};
 use super::{Format, OUTPUT_COLUMNS};
 use crate::score::Band;
 use std::borrow::Cow;
@@ -40,7 +40,9 @@ pub(crate) fn band_str(b: Band) -> &'static str {
 
 /// Append a CSV field, quoted when it must be.
 pub(crate) fn put_field(out: &mut Vec<u8>, f: &[u8], delim: u8) {
-    if f.iter().any(|&b| b == delim || b == b'"' || b == b'\n' || b == b'\r') {
+    if f.iter()
+        .any(|&b| b == delim || b == b'"' || b == b'\n' || b == b'\r')
+    {
         out.push(b'"');
         for &b in f {
             if b == b'"' {
@@ -103,7 +105,13 @@ impl Layout {
             out.extend_from_slice(&[0xEF, 0xBB, 0xBF]);
         }
         let mut first = true;
-        for name in self.keep.iter().map(|&i| names.get(i).map(String::as_str).unwrap_or("")).map(str::to_string).chain(self.appended()) {
+        for name in self
+            .keep
+            .iter()
+            .map(|&i| names.get(i).map(String::as_str).unwrap_or(""))
+            .map(str::to_string)
+            .chain(self.appended())
+        {
             if !first {
                 out.push(self.delim);
             }
@@ -123,12 +131,21 @@ impl Layout {
     }
 
     /// Format rows (with their answers, `None` for rows that could not be read).
-    pub fn rows(&self, chunk: &Chunk, rows: &[Row], ids: &[Option<u32>], answers: &Answers) -> Vec<u8> {
+    pub fn rows(
+        &self,
+        chunk: &Chunk,
+        rows: &[Row],
+        ids: &[Option<u32>],
+        answers: &Answers,
+    ) -> Vec<u8> {
         let mut out = Vec::with_capacity(rows.len() * 200);
         let error = self.suffix(None);
         for (row, id) in rows.iter().zip(ids) {
             // A title the matcher failed on is written like an unreadable row.
-            let suffix = match id.map(|id| answers.get(id)).filter(|a| a.failure().is_none()) {
+            let suffix = match id
+                .map(|id| answers.get(id))
+                .filter(|a| a.failure().is_none())
+            {
                 Some(a) => a.suffix(),
                 None => &error[..],
             };
@@ -176,7 +193,8 @@ impl Layout {
     pub fn suffix(&self, a: Option<Answer<'_>>) -> Vec<u8> {
         let mut out = Vec::with_capacity(160);
         let empty = String::new();
-        let (values, alts): ([Option<String>; 10], Vec<(String, String, String)>) = match a {
+        type Alt = (String, String, String);
+        let (values, alts): ([Option<String>; 10], Vec<Alt>) = match a {
             Some(a) => (
                 [
                     a.role_code().map(str::to_string),
@@ -190,9 +208,26 @@ impl Layout {
                     a.soc_title().map(str::to_string),
                     Some(a.needs_review().to_string()),
                 ],
-                a.alternatives().take(self.top).map(|(c, n, x)| (c.to_string(), n.to_string(), format!("{x:.3}"))).collect(),
+                a.alternatives()
+                    .take(self.top)
+                    .map(|(c, n, x)| (c.to_string(), n.to_string(), format!("{x:.3}")))
+                    .collect(),
             ),
-            None => ([None, None, None, None, None, None, Some("error".into()), None, None, Some("true".into())], Vec::new()),
+            None => (
+                [
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    Some("error".into()),
+                    None,
+                    None,
+                    Some("true".into()),
+                ],
+                Vec::new(),
+            ),
         };
         if self.output == Format::Jsonl {
             for (i, (name, v)) in OUTPUT_COLUMNS.iter().zip(&values).enumerate() {
@@ -228,10 +263,17 @@ impl Layout {
         }
         for v in &values {
             out.push(self.delim);
-            put_field(&mut out, v.as_ref().unwrap_or(&empty).as_bytes(), self.delim);
+            put_field(
+                &mut out,
+                v.as_ref().unwrap_or(&empty).as_bytes(),
+                self.delim,
+            );
         }
         for k in 0..self.top {
-            let (c, n, x) = alts.get(k).map(|(c, n, x)| (c.as_str(), n.as_str(), x.as_str())).unwrap_or(("", "", ""));
+            let (c, n, x) = alts
+                .get(k)
+                .map(|(c, n, x)| (c.as_str(), n.as_str(), x.as_str()))
+                .unwrap_or(("", "", ""));
             for v in [c, n, x] {
                 out.push(self.delim);
                 put_field(&mut out, v.as_bytes(), self.delim);
@@ -245,9 +287,16 @@ impl Layout {
         if row.object {
             // The line as it was, with the fields added before its closing brace.
             let close = line.iter().rposition(|&b| b == b'}').unwrap_or(line.len());
-            let open = line.iter().position(|&b| b == b'{').map(|p| p + 1).unwrap_or(0);
+            let open = line
+                .iter()
+                .position(|&b| b == b'{')
+                .map(|p| p + 1)
+                .unwrap_or(0);
             out.extend_from_slice(&line[..close]);
-            if line[open.min(close)..close].iter().any(|b| !b.is_ascii_whitespace()) {
+            if line[open.min(close)..close]
+                .iter()
+                .any(|b| !b.is_ascii_whitespace())
+            {
                 out.push(b',');
             }
         } else {
@@ -284,12 +333,21 @@ mod tests {
         put_field(&mut out, b"a,b \"c\"\nd", b',');
         out.push(b'|');
         put_field(&mut out, b"a,b", b'\t');
-        assert_eq!(String::from_utf8(out).unwrap(), "plain|\"a,b \"\"c\"\"\nd\"|a,b");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "plain|\"a,b \"\"c\"\"\nd\"|a,b"
+        );
     }
 
     #[test]
     fn json_strings_round_trip() {
-        for s in ["plain", "quote \" back \\ slash", "new\nline\ttab\r", "\u{1}\u{1f} ctl", "Ärztin 医生"] {
+        for s in [
+            "plain",
+            "quote \" back \\ slash",
+            "new\nline\ttab\r",
+            "\u{1}\u{1f} ctl",
+            "Ärztin 医生",
+        ] {
             let mut out = Vec::new();
             put_json_str(&mut out, s);
             let back: String = serde_json::from_slice(&out).unwrap();

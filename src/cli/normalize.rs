@@ -101,7 +101,12 @@ enum Output {
 
 /// Run `normalize`.
 pub fn run(a: NormalizeArgs) -> Result<ExitCode> {
-    let parse_format = |s: &Option<String>| -> Result<Option<Format>> { s.as_deref().map(str::parse::<Format>).transpose().map_err(anyhow::Error::from) };
+    let parse_format = |s: &Option<String>| -> Result<Option<Format>> {
+        s.as_deref()
+            .map(str::parse::<Format>)
+            .transpose()
+            .map_err(anyhow::Error::from)
+    };
     let stdin = a.input == "-";
     let in_path = (!stdin).then(|| PathBuf::from(&a.input));
     let format = match parse_format(&a.format)? {
@@ -125,9 +130,16 @@ pub fn run(a: NormalizeArgs) -> Result<ExitCode> {
     let delimiter = match a.delimiter {
         None => None,
         Some(c) if c.is_ascii() && c != '"' && c != '\n' && c != '\r' => Some(c as u8),
-        Some(c) => bail!("the delimiter must be one ASCII character other than a quote or a line end, not {c:?}"),
+        Some(c) => bail!(
+            "the delimiter must be one ASCII character other than a quote or a line end, not {c:?}"
+        ),
     };
-    let match_options = MatchOptions { top: a.top.min(titlematch::limits::MAX_TOP), soc_top: 1, explore: false, ladder: a.ladder.clone() };
+    let match_options = MatchOptions {
+        top: a.top.min(titlematch::limits::MAX_TOP),
+        soc_top: 1,
+        explore: false,
+        ladder: a.ladder.clone(),
+    };
     let opts = BulkOptions {
         format,
         output_format,
@@ -154,12 +166,21 @@ pub fn run(a: NormalizeArgs) -> Result<ExitCode> {
         Some(p) => {
             if let (Some(i), Ok(o)) = (&in_path, p.canonicalize()) {
                 if i.canonicalize().ok().as_ref() == Some(&o) {
-                    bail!("the output {} is the input: write to another file", p.display());
+                    bail!(
+                        "the output {} is the input: write to another file",
+                        p.display()
+                    );
                 }
             }
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "output".into());
             let tmp = p.with_file_name(format!(".{name}.titlematch-{}.tmp", std::process::id()));
-            Output::File { path: p.clone(), tmp }
+            Output::File {
+                path: p.clone(),
+                tmp,
+            }
         }
     };
     let errors_path = a.errors.clone().or_else(|| match &output {
@@ -172,9 +193,13 @@ pub fn run(a: NormalizeArgs) -> Result<ExitCode> {
         super::review::install_overlay(&mut engine, &a.engine, &a.review_db)?;
     }
     let engine = engine;
-    let mut review_sink = a.queue_review.then(|| titlematch::review::StoreSink::new(&a.review_db, &engine));
+    let mut review_sink = a
+        .queue_review
+        .then(|| titlematch::review::StoreSink::new(&a.review_db, &engine));
     let mut errors_file = match &errors_path {
-        Some(p) => Some(BufWriter::new(File::create(p).with_context(|| format!("cannot create the errors file {}", p.display()))?)),
+        Some(p) => Some(BufWriter::new(File::create(p).with_context(|| {
+            format!("cannot create the errors file {}", p.display())
+        })?)),
         None => None,
     };
 
@@ -187,7 +212,16 @@ pub fn run(a: NormalizeArgs) -> Result<ExitCode> {
                 bar.tick();
             }
             let rate = p.rows as f64 / p.elapsed.as_secs_f64().max(1e-9);
-            bar.set_message(format!("{} rows, {}/s{}", HumanCount(p.rows), HumanCount(rate as u64), if p.errors > 0 { format!(", {} unreadable", HumanCount(p.errors)) } else { String::new() }));
+            bar.set_message(format!(
+                "{} rows, {}/s{}",
+                HumanCount(p.rows),
+                HumanCount(rate as u64),
+                if p.errors > 0 {
+                    format!(", {} unreadable", HumanCount(p.errors))
+                } else {
+                    String::new()
+                }
+            ));
         }
     };
     let hooks = Hooks {
@@ -199,13 +233,28 @@ pub fn run(a: NormalizeArgs) -> Result<ExitCode> {
     let result = match &output {
         Output::Stdout => {
             let out = std::io::stdout();
-            bulk::normalize_with(&engine, input, BufWriter::with_capacity(1 << 20, out.lock()), &opts, hooks)
+            bulk::normalize_with(
+                &engine,
+                input,
+                BufWriter::with_capacity(1 << 20, out.lock()),
+                &opts,
+                hooks,
+            )
         }
         Output::File { path, tmp } => {
-            let file = File::create(tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-            let r = bulk::normalize_with(&engine, input, BufWriter::with_capacity(1 << 20, file), &opts, hooks);
+            let file =
+                File::create(tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+            let r = bulk::normalize_with(
+                &engine,
+                input,
+                BufWriter::with_capacity(1 << 20, file),
+                &opts,
+                hooks,
+            );
             match &r {
-                Ok(_) => std::fs::rename(tmp, path).with_context(|| format!("cannot move {} to {}", tmp.display(), path.display()))?,
+                Ok(_) => std::fs::rename(tmp, path).with_context(|| {
+                    format!("cannot move {} to {}", tmp.display(), path.display())
+                })?,
                 Err(_) => {
                     let _ = std::fs::remove_file(tmp);
                 }
@@ -216,7 +265,12 @@ pub fn run(a: NormalizeArgs) -> Result<ExitCode> {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let summary = result.with_context(|| format!("normalizing {}", if stdin { "stdin" } else { a.input.as_str() }))?;
+    let summary = result.with_context(|| {
+        format!(
+            "normalizing {}",
+            if stdin { "stdin" } else { a.input.as_str() }
+        )
+    })?;
     if let Some(w) = errors_file.as_mut() {
         w.flush().context("writing the errors file")?;
     }
@@ -235,7 +289,12 @@ pub fn run(a: NormalizeArgs) -> Result<ExitCode> {
         }
         if let Some(p) = &errors_path {
             if summary.rows_error > 0 {
-                writeln!(err, "errors file   {} ({} rows)", p.display(), HumanCount(summary.rows_error))?;
+                writeln!(
+                    err,
+                    "errors file   {} ({} rows)",
+                    p.display(),
+                    HumanCount(summary.rows_error)
+                )?;
             }
         }
     }
@@ -244,7 +303,10 @@ pub fn run(a: NormalizeArgs) -> Result<ExitCode> {
 
 /// `out/employees.normalized.csv` -> `out/employees.normalized.errors.csv`.
 fn errors_beside(output: &Path) -> PathBuf {
-    let stem = output.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
+    let stem = output
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
     output.with_file_name(format!("{stem}.errors.csv"))
 }
 
@@ -256,15 +318,20 @@ fn progress_bar(show: bool, size: Option<u64>) -> Option<ProgressBar> {
         Some(n) => {
             let b = ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr());
             b.set_style(
-                ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:30}] {percent:>3}%  {msg}  ETA {eta}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
+                ProgressStyle::with_template(
+                    "{spinner} {elapsed_precise} [{bar:30}] {percent:>3}%  {msg}  ETA {eta}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
             );
             b
         }
         None => {
             let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            b.set_style(ProgressStyle::with_template("{spinner} {elapsed_precise}  {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+            b.set_style(
+                ProgressStyle::with_template("{spinner} {elapsed_precise}  {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
             b
         }
     };

@@ -204,16 +204,24 @@ impl LevelWords {
                 hits.push(hit(i, n, p, p.position != Position::Any));
                 i += n;
             }
-            // Trailing phrases.
+            // Trailing phrases. In a later segment ("HR Generalist - Plant 4") a trailing
+            // numeral is part of that segment's own name unless the segment is nothing but
+            // level words ("Engineer, II").
             let mut j = e;
+            let mut trailing = Vec::new();
             while j > i {
                 match self.ending_at(phrases, toks, i, j) {
                     Some((n, p)) => {
-                        hits.push(hit(j - n, n, p, p.position != Position::Any));
+                        trailing.push(hit(j - n, n, p, p.position != Position::Any));
                         j -= n;
                     }
                     None => break,
                 }
+            }
+            if s == 0 || j == i {
+                hits.extend(trailing);
+            } else {
+                hits.extend(trailing.into_iter().filter(|h| !h.positional));
             }
             // Anywhere in between.
             let mut k = i;

@@ -42,7 +42,9 @@ pub struct Tokens {
 impl std::fmt::Debug for Tokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print tokens (or their digests).
-        f.debug_struct("Tokens").field("count", &self.entries.len()).finish()
+        f.debug_struct("Tokens")
+            .field("count", &self.entries.len())
+            .finish()
     }
 }
 
@@ -62,10 +64,14 @@ fn ct_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
 
 fn check_token(token: &str, what: &str) -> Result<()> {
     if token.len() < MIN_TOKEN_BYTES {
-        return Err(Error::Invalid(format!("{what}: a token must be at least {MIN_TOKEN_BYTES} bytes long")));
+        return Err(Error::Invalid(format!(
+            "{what}: a token must be at least {MIN_TOKEN_BYTES} bytes long"
+        )));
     }
     if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::Invalid(format!("{what}: a token cannot contain spaces or control characters")));
+        return Err(Error::Invalid(format!(
+            "{what}: a token cannot contain spaces or control characters"
+        )));
     }
     Ok(())
 }
@@ -85,14 +91,20 @@ impl Tokens {
     pub fn add_named(&mut self, name: &str, token: &str) -> Result<()> {
         let name = crate::review::check_reviewer(name)?;
         check_token(token, &format!("token of {name}"))?;
-        self.entries.push(Entry { name: Some(name), digest: digest(token) });
+        self.entries.push(Entry {
+            name: Some(name),
+            digest: digest(token),
+        });
         Ok(())
     }
 
     /// Add a shared token: requests made with it name their reviewer.
     pub fn add_shared(&mut self, token: &str) -> Result<()> {
         check_token(token, "shared token")?;
-        self.entries.push(Entry { name: None, digest: digest(token) });
+        self.entries.push(Entry {
+            name: None,
+            digest: digest(token),
+        });
         Ok(())
     }
 
@@ -118,9 +130,15 @@ impl Tokens {
                 continue;
             }
             let Some((name, token)) = line.split_once(':') else {
-                return Err(Error::data(file, Some(i + 1), "line", "expected name:token"));
+                return Err(Error::data(
+                    file,
+                    Some(i + 1),
+                    "line",
+                    "expected name:token",
+                ));
             };
-            self.add_named(name, token.trim()).map_err(|e| Error::data(file, Some(i + 1), "token", e.to_string()))?;
+            self.add_named(name, token.trim())
+                .map_err(|e| Error::data(file, Some(i + 1), "token", e.to_string()))?;
         }
         Ok(())
     }
@@ -147,7 +165,11 @@ mod tests {
     #[test]
     fn tokens_file_lines() {
         let mut t = Tokens::default();
-        t.add_file_text("# reviewers\n\nalice:alice-token-123456\n bob : bob-token-1234567 \n", "tokens").unwrap();
+        t.add_file_text(
+            "# reviewers\n\nalice:alice-token-123456\n bob : bob-token-1234567 \n",
+            "tokens",
+        )
+        .unwrap();
         assert_eq!(t.len(), 2);
         assert_eq!(t.check("alice-token-123456"), Some(Some("alice".into())));
         assert_eq!(t.check("bob-token-1234567"), Some(Some("bob".into())));
@@ -158,11 +180,20 @@ mod tests {
     #[test]
     fn bad_lines_name_the_line() {
         let mut t = Tokens::default();
-        let e = t.add_file_text("alice:alice-token-123456\nno colon here\n", "tokens.txt").unwrap_err().to_string();
+        let e = t
+            .add_file_text("alice:alice-token-123456\nno colon here\n", "tokens.txt")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("tokens.txt:2"), "{e}");
-        let e = t.add_file_text("carol:short\n", "tokens.txt").unwrap_err().to_string();
+        let e = t
+            .add_file_text("carol:short\n", "tokens.txt")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("at least"), "{e}");
-        let e = t.add_file_text("titlematch:system-token-123456\n", "tokens.txt").unwrap_err().to_string();
+        let e = t
+            .add_file_text("titlematch:system-token-123456\n", "tokens.txt")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("reserved"), "{e}");
     }
 

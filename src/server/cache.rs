@@ -42,7 +42,11 @@ impl MatchCache {
     pub fn new(entries: usize) -> MatchCache {
         let per_shard = entries.div_ceil(SHARDS);
         let n = if entries == 0 { 0 } else { SHARDS };
-        MatchCache { shards: (0..n).map(|_| Mutex::new(HashMap::new())).collect(), per_shard, hasher: RandomState::new() }
+        MatchCache {
+            shards: (0..n).map(|_| Mutex::new(HashMap::new())).collect(),
+            per_shard,
+            hasher: RandomState::new(),
+        }
     }
 
     fn shard(&self, key: &str) -> Option<&Mutex<HashMap<String, Cached>>> {
@@ -55,13 +59,21 @@ impl MatchCache {
 
     /// The answer for `key` computed under `generation`, if cached.
     pub fn get(&self, key: &str, generation: u64) -> Option<Cached> {
-        let shard = self.shard(key)?.lock().unwrap_or_else(PoisonError::into_inner);
-        shard.get(key).filter(|c| c.generation == generation).cloned()
+        let shard = self
+            .shard(key)?
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        shard
+            .get(key)
+            .filter(|c| c.generation == generation)
+            .cloned()
     }
 
     /// Remember an answer.
     pub fn put(&self, key: String, value: Cached) {
-        let Some(shard) = self.shard(&key) else { return };
+        let Some(shard) = self.shard(&key) else {
+            return;
+        };
         let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
         if shard.len() >= self.per_shard && !shard.contains_key(&key) {
             shard.clear();
@@ -81,7 +93,12 @@ mod tests {
     use super::*;
 
     fn entry(g: u64) -> Cached {
-        Cached { body: Bytes::from_static(b"{}"), band: Band::High, match_type: MatchType::Exact, generation: g }
+        Cached {
+            body: Bytes::from_static(b"{}"),
+            band: Band::High,
+            match_type: MatchType::Exact,
+            generation: g,
+        }
     }
 
     #[test]

@@ -30,7 +30,11 @@ struct Body<'a> {
 impl ApiError {
     /// An error with any status.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     /// 400: the request is wrong (`code` says how).
@@ -71,7 +75,13 @@ impl ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
     }
 }
 
@@ -82,7 +92,9 @@ impl From<crate::Error> for ApiError {
     fn from(e: crate::Error) -> ApiError {
         match &e {
             crate::Error::Invalid(m) => ApiError::bad_request("invalid", m.clone()),
-            crate::Error::Review { .. } => ApiError::internal(e.to_string()).with_code("store_error"),
+            crate::Error::Review { .. } => {
+                ApiError::internal(e.to_string()).with_code("store_error")
+            }
             _ if e.is_user_error() => ApiError::bad_request("invalid", e.to_string()),
             _ => ApiError::internal(e.to_string()),
         }
@@ -99,14 +111,23 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::to_vec(&Body { code: self.code, message: &self.message })
-            .unwrap_or_else(|_| br#"{"code":"internal","message":"error"}"#.to_vec());
+        let body = serde_json::to_vec(&Body {
+            code: self.code,
+            message: &self.message,
+        })
+        .unwrap_or_else(|_| br#"{"code":"internal","message":"error"}"#.to_vec());
         let mut r = (self.status, body).into_response();
         let h = r.headers_mut();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if self.status == StatusCode::UNAUTHORIZED {
-            h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"titlematch review\""));
+            h.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"titlematch review\""),
+            );
         }
         r
     }
@@ -115,7 +136,8 @@ impl IntoResponse for ApiError {
 /// The response for a handler that panicked: a JSON `internal` error without the panic's text
 /// (which goes to the server's log through the panic hook, not to the client).
 pub fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    ApiError::internal("the server failed while answering this request; it has been logged").into_response()
+    ApiError::internal("the server failed while answering this request; it has been logged")
+        .into_response()
 }
 
 #[cfg(test)]
@@ -126,8 +148,15 @@ mod tests {
     fn library_errors_map_to_statuses() {
         let e: ApiError = crate::Error::Invalid("bad".into()).into();
         assert_eq!((e.status(), e.code()), (StatusCode::BAD_REQUEST, "invalid"));
-        let e: ApiError = crate::Error::Review { path: "x.db".into(), message: "locked".into() }.into();
-        assert_eq!((e.status(), e.code()), (StatusCode::INTERNAL_SERVER_ERROR, "store_error"));
+        let e: ApiError = crate::Error::Review {
+            path: "x.db".into(),
+            message: "locked".into(),
+        }
+        .into();
+        assert_eq!(
+            (e.status(), e.code()),
+            (StatusCode::INTERNAL_SERVER_ERROR, "store_error")
+        );
         let e: ApiError = crate::Error::index("index/x", "stale").into();
         assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
@@ -135,7 +164,10 @@ mod tests {
     #[test]
     fn unauthorized_says_how_to_authenticate() {
         let r = ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "token").into_response();
-        assert!(r.headers()[header::WWW_AUTHENTICATE].to_str().unwrap().starts_with("Bearer"));
+        assert!(r.headers()[header::WWW_AUTHENTICATE]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer"));
         assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
     }
 }

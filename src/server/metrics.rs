@@ -15,14 +15,25 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 /// Upper bounds of the latency histogram's buckets, in seconds (`+Inf` is implied).
-pub const LATENCY_BUCKETS: [f64; 14] =
-    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+pub const LATENCY_BUCKETS: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
 /// The route label of requests that matched no route.
 pub const UNMATCHED: &str = "unmatched";
 
-const BANDS: [(Band, &str); 3] = [(Band::High, "high"), (Band::Medium, "medium"), (Band::Low, "low")];
-const TYPES: [MatchType; 5] = [MatchType::Exact, MatchType::Alias, MatchType::Fuzzy, MatchType::Partial, MatchType::None];
+const BANDS: [(Band, &str); 3] = [
+    (Band::High, "high"),
+    (Band::Medium, "medium"),
+    (Band::Low, "low"),
+];
+const TYPES: [MatchType; 5] = [
+    MatchType::Exact,
+    MatchType::Alias,
+    MatchType::Fuzzy,
+    MatchType::Partial,
+    MatchType::None,
+];
 
 #[derive(Default)]
 struct Histogram {
@@ -35,9 +46,13 @@ struct Histogram {
 impl Histogram {
     fn observe(&self, d: Duration) {
         let s = d.as_secs_f64();
-        let i = LATENCY_BUCKETS.iter().position(|b| s <= *b).unwrap_or(LATENCY_BUCKETS.len());
+        let i = LATENCY_BUCKETS
+            .iter()
+            .position(|b| s <= *b)
+            .unwrap_or(LATENCY_BUCKETS.len());
         self.buckets[i].fetch_add(1, Relaxed);
-        self.sum_micros.fetch_add(d.as_micros().min(u64::MAX as u128) as u64, Relaxed);
+        self.sum_micros
+            .fetch_add(d.as_micros().min(u64::MAX as u128) as u64, Relaxed);
         self.count.fetch_add(1, Relaxed);
     }
 }
@@ -61,7 +76,9 @@ pub struct Metrics {
 
 impl std::fmt::Debug for Metrics {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Metrics").field("in_flight", &self.in_flight.load(Relaxed)).finish_non_exhaustive()
+        f.debug_struct("Metrics")
+            .field("in_flight", &self.in_flight.load(Relaxed))
+            .finish_non_exhaustive()
     }
 }
 
@@ -105,7 +122,12 @@ impl Metrics {
             }
         };
         stats.latency.observe(elapsed);
-        *stats.statuses.lock().unwrap_or_else(PoisonError::into_inner).entry(status).or_insert(0) += 1;
+        *stats
+            .statuses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(status)
+            .or_insert(0) += 1;
     }
 
     /// A title was matched.
@@ -115,7 +137,12 @@ impl Metrics {
 
     /// The match cache answered (`hit`) or not.
     pub(crate) fn cache(&self, hit: bool) {
-        if hit { &self.cache_hits } else { &self.cache_misses }.fetch_add(1, Relaxed);
+        if hit {
+            &self.cache_hits
+        } else {
+            &self.cache_misses
+        }
+        .fetch_add(1, Relaxed);
     }
 
     /// Requests being answered now.
@@ -135,9 +162,17 @@ impl Metrics {
         o.push_str("# HELP titlematch_http_requests_total HTTP requests answered, by route pattern and status.\n");
         o.push_str("# TYPE titlematch_http_requests_total counter\n");
         for (route, s) in &routes {
-            let statuses = s.statuses.lock().unwrap_or_else(PoisonError::into_inner).clone();
+            let statuses = s
+                .statuses
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
             for (status, n) in statuses {
-                let _ = writeln!(o, "titlematch_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}", escape(route));
+                let _ = writeln!(
+                    o,
+                    "titlematch_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}",
+                    escape(route)
+                );
             }
         }
         o.push_str("# HELP titlematch_http_request_duration_seconds Time to answer a request, by route pattern.\n");
@@ -152,8 +187,15 @@ impl Metrics {
             cum += s.latency.buckets[LATENCY_BUCKETS.len()].load(Relaxed);
             let _ = writeln!(o, "titlematch_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"+Inf\"}} {cum}");
             let sum = s.latency.sum_micros.load(Relaxed) as f64 / 1e6;
-            let _ = writeln!(o, "titlematch_http_request_duration_seconds_sum{{route=\"{r}\"}} {sum}");
-            let _ = writeln!(o, "titlematch_http_request_duration_seconds_count{{route=\"{r}\"}} {}", s.latency.count.load(Relaxed));
+            let _ = writeln!(
+                o,
+                "titlematch_http_request_duration_seconds_sum{{route=\"{r}\"}} {sum}"
+            );
+            let _ = writeln!(
+                o,
+                "titlematch_http_request_duration_seconds_count{{route=\"{r}\"}} {}",
+                s.latency.count.load(Relaxed)
+            );
         }
         o.push_str("# HELP titlematch_http_requests_in_flight Requests being answered now.\n");
         o.push_str("# TYPE titlematch_http_requests_in_flight gauge\n");
@@ -163,20 +205,34 @@ impl Metrics {
         for (bi, (_, band)) in BANDS.iter().enumerate() {
             for (ti, t) in TYPES.iter().enumerate() {
                 let n = self.matches[bi][ti].load(Relaxed);
-                let _ = writeln!(o, "titlematch_matches_total{{band=\"{band}\",match_type=\"{}\"}} {n}", t.as_str());
+                let _ = writeln!(
+                    o,
+                    "titlematch_matches_total{{band=\"{band}\",match_type=\"{}\"}} {n}",
+                    t.as_str()
+                );
             }
         }
         o.push_str("# HELP titlematch_match_cache_requests_total Single-title matches answered from the cache (hit) or computed (miss).\n");
         o.push_str("# TYPE titlematch_match_cache_requests_total counter\n");
-        let _ = writeln!(o, "titlematch_match_cache_requests_total{{result=\"hit\"}} {}", self.cache_hits.load(Relaxed));
-        let _ = writeln!(o, "titlematch_match_cache_requests_total{{result=\"miss\"}} {}", self.cache_misses.load(Relaxed));
+        let _ = writeln!(
+            o,
+            "titlematch_match_cache_requests_total{{result=\"hit\"}} {}",
+            self.cache_hits.load(Relaxed)
+        );
+        let _ = writeln!(
+            o,
+            "titlematch_match_cache_requests_total{{result=\"miss\"}} {}",
+            self.cache_misses.load(Relaxed)
+        );
         o
     }
 }
 
 /// A label value with `\`, `"` and newlines escaped, as the text format requires.
 fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -184,7 +240,8 @@ mod tests {
     use super::*;
 
     fn value(text: &str, series: &str) -> Option<f64> {
-        text.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
     }
 
     #[test]
@@ -194,15 +251,35 @@ mod tests {
         m.record("/v1/match", 200, Duration::from_millis(3));
         m.record("/v1/match", 400, Duration::from_secs(20));
         let t = m.render();
-        let b = |le: &str| value(&t, &format!("titlematch_http_request_duration_seconds_bucket{{route=\"/v1/match\",le=\"{le}\"}}"));
+        let b = |le: &str| {
+            value(&t, &format!("titlematch_http_request_duration_seconds_bucket{{route=\"/v1/match\",le=\"{le}\"}}"))
+        };
         assert_eq!(b("0.0005"), Some(1.0));
         assert_eq!(b("0.001"), Some(1.0));
         assert_eq!(b("0.005"), Some(2.0));
         assert_eq!(b("10"), Some(2.0));
         assert_eq!(b("+Inf"), Some(3.0));
-        assert_eq!(value(&t, "titlematch_http_request_duration_seconds_count{route=\"/v1/match\"}"), Some(3.0));
-        assert_eq!(value(&t, "titlematch_http_requests_total{route=\"/v1/match\",status=\"200\"}"), Some(2.0));
-        assert_eq!(value(&t, "titlematch_http_requests_total{route=\"/v1/match\",status=\"400\"}"), Some(1.0));
+        assert_eq!(
+            value(
+                &t,
+                "titlematch_http_request_duration_seconds_count{route=\"/v1/match\"}"
+            ),
+            Some(3.0)
+        );
+        assert_eq!(
+            value(
+                &t,
+                "titlematch_http_requests_total{route=\"/v1/match\",status=\"200\"}"
+            ),
+            Some(2.0)
+        );
+        assert_eq!(
+            value(
+                &t,
+                "titlematch_http_requests_total{route=\"/v1/match\",status=\"400\"}"
+            ),
+            Some(1.0)
+        );
     }
 
     #[test]
@@ -213,9 +290,27 @@ mod tests {
         m.matched(Band::Low, MatchType::None);
         let g = m.start();
         let t = m.render();
-        assert_eq!(value(&t, "titlematch_matches_total{band=\"high\",match_type=\"exact\"}"), Some(2.0));
-        assert_eq!(value(&t, "titlematch_matches_total{band=\"low\",match_type=\"none\"}"), Some(1.0));
-        assert_eq!(value(&t, "titlematch_matches_total{band=\"medium\",match_type=\"alias\"}"), Some(0.0));
+        assert_eq!(
+            value(
+                &t,
+                "titlematch_matches_total{band=\"high\",match_type=\"exact\"}"
+            ),
+            Some(2.0)
+        );
+        assert_eq!(
+            value(
+                &t,
+                "titlematch_matches_total{band=\"low\",match_type=\"none\"}"
+            ),
+            Some(1.0)
+        );
+        assert_eq!(
+            value(
+                &t,
+                "titlematch_matches_total{band=\"medium\",match_type=\"alias\"}"
+            ),
+            Some(0.0)
+        );
         assert_eq!(value(&t, "titlematch_http_requests_in_flight"), Some(1.0));
         drop(g);
         assert_eq!(m.in_flight(), 0);
@@ -228,7 +323,10 @@ mod tests {
         let t = m.render();
         for l in t.lines().filter(|l| !l.starts_with('#')) {
             let name = l.split(['{', ' ']).next().unwrap();
-            let base = name.trim_end_matches("_bucket").trim_end_matches("_sum").trim_end_matches("_count");
+            let base = name
+                .trim_end_matches("_bucket")
+                .trim_end_matches("_sum")
+                .trim_end_matches("_count");
             assert!(t.contains(&format!("# TYPE {base} ")), "no TYPE for {name}");
         }
         assert!(t.contains("route=\"/a\\\"b\""));

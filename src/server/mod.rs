@@ -156,7 +156,10 @@ pub struct AppState(Arc<Shared>);
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("config", &self.0.config).field("tokens", &self.0.tokens).finish_non_exhaustive()
+        f.debug_struct("AppState")
+            .field("config", &self.0.config)
+            .field("tokens", &self.0.tokens)
+            .finish_non_exhaustive()
     }
 }
 
@@ -165,13 +168,23 @@ impl AppState {
     /// default ladder must exist and the limits must be positive.
     pub fn new(engine: Engine, config: ServerConfig, tokens: Tokens) -> Result<AppState> {
         if !engine.ladders().contains(&config.ladder) {
-            return Err(Error::Invalid(format!("unknown ladder {:?}; known: {}", config.ladder, engine.ladders().join(", "))));
+            return Err(Error::Invalid(format!(
+                "unknown ladder {:?}; known: {}",
+                config.ladder,
+                engine.ladders().join(", ")
+            )));
         }
         if config.max_batch == 0 || config.max_body == 0 || config.timeout.is_zero() {
-            return Err(Error::Invalid("max batch, max body and timeout must be greater than zero".into()));
+            return Err(Error::Invalid(
+                "max batch, max body and timeout must be greater than zero".into(),
+            ));
         }
         let cache = cache::MatchCache::new(config.cache_entries);
-        let (ladders, roles, data_hash) = (engine.ladders(), engine.taxonomy().len(), engine.data_hash().to_string());
+        let (ladders, roles, data_hash) = (
+            engine.ladders(),
+            engine.taxonomy().len(),
+            engine.data_hash().to_string(),
+        );
         Ok(AppState(Arc::new(Shared {
             engine: RwLock::new(engine),
             generation: AtomicU64::new(0),
@@ -202,7 +215,10 @@ impl AppState {
     }
 
     fn engine_mut(&self) -> RwLockWriteGuard<'_, Engine> {
-        self.0.engine.write().unwrap_or_else(PoisonError::into_inner)
+        self.0
+            .engine
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn generation(&self) -> u64 {
@@ -220,7 +236,11 @@ impl AppState {
 
     /// Run `f` on the review store (opened on first use). Without `create`, a store that does
     /// not exist yet gives `Ok(None)` and is not created.
-    fn with_store<T>(&self, create: bool, f: impl FnOnce(&mut ReviewStore) -> Result<T, ApiError>) -> Result<Option<T>, ApiError> {
+    fn with_store<T>(
+        &self,
+        create: bool,
+        f: impl FnOnce(&mut ReviewStore) -> Result<T, ApiError>,
+    ) -> Result<Option<T>, ApiError> {
         let mut slot = self.slot();
         match self.open_slot(&mut slot, create)? {
             Some(store) => f(store).map(Some),
@@ -228,7 +248,11 @@ impl AppState {
         }
     }
 
-    fn open_slot<'a>(&self, slot: &'a mut StoreSlot, create: bool) -> Result<Option<&'a mut ReviewStore>> {
+    fn open_slot<'a>(
+        &self,
+        slot: &'a mut StoreSlot,
+        create: bool,
+    ) -> Result<Option<&'a mut ReviewStore>> {
         if slot.store.is_none() {
             let path = &self.0.config.review_db;
             if !create && !path.exists() {
@@ -268,7 +292,9 @@ impl AppState {
                 let s = s.clone();
                 match tokio::task::spawn_blocking(move || s.sync_overlay()).await {
                     Ok(Err(e)) => tracing::warn!("reading approved aliases: {e}"),
-                    Ok(Ok(true)) => tracing::debug!("approved aliases changed: overlay reinstalled"),
+                    Ok(Ok(true)) => {
+                        tracing::debug!("approved aliases changed: overlay reinstalled")
+                    }
                     _ => {}
                 }
             }
@@ -290,8 +316,14 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/levels", get(routes::levels))
         .route("/v1/review/whoami", get(review_api::whoami))
         .route("/v1/review/candidates", get(review_api::list))
-        .route("/v1/review/candidates/{id}/approve", post(review_api::approve))
-        .route("/v1/review/candidates/{id}/reject", post(review_api::reject))
+        .route(
+            "/v1/review/candidates/{id}/approve",
+            post(review_api::approve),
+        )
+        .route(
+            "/v1/review/candidates/{id}/reject",
+            post(review_api::reject),
+        )
         .route("/v1/review/bulk-approve", post(review_api::bulk_approve))
         .route("/v1/review/history", get(review_api::history))
         .route("/v1/review/decisions/{id}/undo", post(review_api::undo))
@@ -314,9 +346,14 @@ pub async fn serve<F>(listener: tokio::net::TcpListener, state: AppState, shutdo
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| "listener".into());
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| "listener".into());
     let poller = state.spawn_overlay_poller();
-    let res = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
+    let res = axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await;
     if let Some(p) = poller {
         p.abort();
     }
@@ -348,64 +385,121 @@ pub async fn shutdown_signal() {
 }
 
 async fn not_found(req: Request) -> ApiError {
-    ApiError::not_found(format!("no route {} {} (see /openapi.json)", req.method(), req.uri().path()))
+    ApiError::not_found(format!(
+        "no route {} {} (see /openapi.json)",
+        req.method(),
+        req.uri().path()
+    ))
 }
 
 async fn method_not_allowed(req: Request) -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", format!("{} is not allowed on {} (see /openapi.json)", req.method(), req.uri().path()))
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!(
+            "{} is not allowed on {} (see /openapi.json)",
+            req.method(),
+            req.uri().path()
+        ),
+    )
 }
 
 async fn timeout(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let limit = s.config().timeout;
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(r) => r,
-        Err(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", format!("the request took longer than {} ms", limit.as_millis())).into_response(),
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!("the request took longer than {} ms", limit.as_millis()),
+        )
+        .into_response(),
     }
 }
 
 async fn track(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let _in_flight = s.metrics().start();
-    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
     let mut resp = next.run(req).await;
     let route = route.as_deref().unwrap_or(metrics::UNMATCHED);
-    s.metrics().record(route, resp.status().as_u16(), start.elapsed());
-    resp.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    s.metrics()
+        .record(route, resp.status().as_u16(), start.elapsed());
+    resp.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     resp
 }
 
 /// Run blocking work (matching, SQLite) off the executor.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
     match tokio::task::spawn_blocking(f).await {
         Ok(r) => r,
-        Err(_) => Err(ApiError::internal("the server failed while answering this request; it has been logged")),
+        Err(_) => Err(ApiError::internal(
+            "the server failed while answering this request; it has been logged",
+        )),
     }
 }
 
 /// A JSON request body, with body-size and syntax errors as API errors.
-fn parse_json<T: DeserializeOwned>(body: std::result::Result<Bytes, BytesRejection>, max_body: usize) -> Result<T, ApiError> {
+fn parse_json<T: DeserializeOwned>(
+    body: std::result::Result<Bytes, BytesRejection>,
+    max_body: usize,
+) -> Result<T, ApiError> {
     let bytes = read_body(body, max_body)?;
     if bytes.is_empty() {
-        return Err(ApiError::bad_request("bad_json", "the request body is empty; send a JSON object"));
+        return Err(ApiError::bad_request(
+            "bad_json",
+            "the request body is empty; send a JSON object",
+        ));
     }
-    serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_request("bad_json", format!("the request body is not the JSON expected: {e}")))
+    serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::bad_request(
+            "bad_json",
+            format!("the request body is not the JSON expected: {e}"),
+        )
+    })
 }
 
 /// Like [`parse_json`], but an empty body is the type's default.
-fn parse_json_or_default<T: DeserializeOwned + Default>(body: std::result::Result<Bytes, BytesRejection>, max_body: usize) -> Result<T, ApiError> {
+fn parse_json_or_default<T: DeserializeOwned + Default>(
+    body: std::result::Result<Bytes, BytesRejection>,
+    max_body: usize,
+) -> Result<T, ApiError> {
     let bytes = read_body(body, max_body)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_request("bad_json", format!("the request body is not the JSON expected: {e}")))
+    serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::bad_request(
+            "bad_json",
+            format!("the request body is not the JSON expected: {e}"),
+        )
+    })
 }
 
-fn read_body(body: std::result::Result<Bytes, BytesRejection>, max_body: usize) -> Result<Bytes, ApiError> {
+fn read_body(
+    body: std::result::Result<Bytes, BytesRejection>,
+    max_body: usize,
+) -> Result<Bytes, ApiError> {
     body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", format!("the request body is larger than {max_body} bytes"))
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("the request body is larger than {max_body} bytes"),
+            )
         } else {
-            ApiError::bad_request("bad_body", format!("could not read the request body: {}", r.body_text()))
+            ApiError::bad_request(
+                "bad_body",
+                format!("could not read the request body: {}", r.body_text()),
+            )
         }
     })
 }
@@ -413,12 +507,16 @@ fn read_body(body: std::result::Result<Bytes, BytesRejection>, max_body: usize) 
 /// A JSON response from already-serialized bytes.
 fn json_bytes(status: StatusCode, body: Bytes) -> Response {
     let mut r = (status, body).into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     r
 }
 
 /// A JSON response.
 fn json<T: serde::Serialize>(value: &T) -> Result<Response, ApiError> {
-    let body = serde_json::to_vec(value).map_err(|e| ApiError::internal(format!("serializing the answer: {e}")))?;
+    let body = serde_json::to_vec(value)
+        .map_err(|e| ApiError::internal(format!("serializing the answer: {e}")))?;
     Ok(json_bytes(StatusCode::OK, Bytes::from(body)))
 }

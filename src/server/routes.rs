@@ -70,33 +70,68 @@ struct BatchResponse<'a> {
 impl AppState {
     /// Match options from a request, checked. The CLI's `match` looks for alternatives even
     /// after an exact alias (`explore`), and so does the API, so that both give the same JSON.
-    fn options(&self, top: usize, soc_top: usize, ladder: Option<String>) -> Result<MatchOptions, ApiError> {
+    fn options(
+        &self,
+        top: usize,
+        soc_top: usize,
+        ladder: Option<String>,
+    ) -> Result<MatchOptions, ApiError> {
         if top > MAX_TOP || soc_top > MAX_TOP {
-            return Err(ApiError::bad_request("invalid_option", format!("top and soc_top are at most {MAX_TOP}")));
+            return Err(ApiError::bad_request(
+                "invalid_option",
+                format!("top and soc_top are at most {MAX_TOP}"),
+            ));
         }
         let ladder = ladder.unwrap_or_else(|| self.0.config.ladder.clone());
         if !self.0.ladders.contains(&ladder) {
-            return Err(ApiError::bad_request("unknown_ladder", format!("unknown ladder {ladder:?}; known: {}", self.0.ladders.join(", "))));
+            return Err(ApiError::bad_request(
+                "unknown_ladder",
+                format!(
+                    "unknown ladder {ladder:?}; known: {}",
+                    self.0.ladders.join(", ")
+                ),
+            ));
         }
-        Ok(MatchOptions { top, ladder, soc_top, explore: true })
+        Ok(MatchOptions {
+            top,
+            ladder,
+            soc_top,
+            explore: true,
+        })
     }
 }
 
 fn check_title(title: &str, index: Option<usize>) -> Result<(), ApiError> {
     if title.len() > MAX_TITLE_BYTES {
-        let which = index.map(|i| format!("titles[{i}]")).unwrap_or_else(|| "title".into());
-        return Err(ApiError::bad_request("title_too_long", format!("{which} is {} bytes; the limit is {MAX_TITLE_BYTES}", title.len())));
+        let which = index
+            .map(|i| format!("titles[{i}]"))
+            .unwrap_or_else(|| "title".into());
+        return Err(ApiError::bad_request(
+            "title_too_long",
+            format!(
+                "{which} is {} bytes; the limit is {MAX_TITLE_BYTES}",
+                title.len()
+            ),
+        ));
     }
     Ok(())
 }
 
 /// `POST /v1/match`: one title, the JSON of `titlematch match --json`.
-pub(super) async fn match_one(State(s): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+pub(super) async fn match_one(
+    State(s): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
     let req: MatchRequest = parse_json(body, s.config().max_body)?;
     check_title(&req.title, None)?;
     let opts = s.options(req.top, req.soc_top, req.ladder)?;
     // A title to queue is always matched (the store records each sighting).
-    let key = (!req.queue_review).then(|| format!("{}\u{1f}{}\u{1f}{}\u{1f}{}", opts.top, opts.soc_top, opts.ladder, req.title));
+    let key = (!req.queue_review).then(|| {
+        format!(
+            "{}\u{1f}{}\u{1f}{}\u{1f}{}",
+            opts.top, opts.soc_top, opts.ladder, req.title
+        )
+    });
     if let Some(k) = &key {
         if let Some(c) = s.0.cache.get(k, s.generation()) {
             s.metrics().cache(true);
@@ -113,13 +148,28 @@ pub(super) async fn match_one(State(s): State<AppState>, body: Result<Bytes, Byt
             let engine = st.engine();
             let generation = st.generation();
             let m = engine.match_with(&title, &opts);
-            let input = if queue { CandidateInput::from_match_with(&engine, &m) } else { None };
+            let input = if queue {
+                CandidateInput::from_match_with(&engine, &m)
+            } else {
+                None
+            };
             (m, generation, input)
         };
         st.metrics().matched(m.band, m.match_type);
-        let body = Bytes::from(serde_json::to_vec(&m).map_err(|e| ApiError::internal(format!("serializing the match: {e}")))?);
+        let body = Bytes::from(
+            serde_json::to_vec(&m)
+                .map_err(|e| ApiError::internal(format!("serializing the match: {e}")))?,
+        );
         if let Some(k) = key {
-            st.0.cache.put(k, Cached { body: body.clone(), band: m.band, match_type: m.match_type, generation });
+            st.0.cache.put(
+                k,
+                Cached {
+                    body: body.clone(),
+                    band: m.band,
+                    match_type: m.match_type,
+                    generation,
+                },
+            );
         }
         let queued = match input {
             Some(i) => {
@@ -133,17 +183,26 @@ pub(super) async fn match_one(State(s): State<AppState>, body: Result<Bytes, Byt
     .await?;
     let mut r = json_bytes(StatusCode::OK, body);
     if queue {
-        r.headers_mut().insert(QUEUED_HEADER, HeaderValue::from_static(if queued { "true" } else { "false" }));
+        r.headers_mut().insert(
+            QUEUED_HEADER,
+            HeaderValue::from_static(if queued { "true" } else { "false" }),
+        );
     }
     Ok(r)
 }
 
 /// `POST /v1/match/batch`: many titles, matched on rayon's pool, answers in input order.
-pub(super) async fn match_batch(State(s): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+pub(super) async fn match_batch(
+    State(s): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
     let req: BatchRequest = parse_json(body, s.config().max_body)?;
     let max = s.config().max_batch;
     if req.titles.len() > max {
-        return Err(ApiError::bad_request("too_many_titles", format!("{} titles; a batch holds at most {max}", req.titles.len())));
+        return Err(ApiError::bad_request(
+            "too_many_titles",
+            format!("{} titles; a batch holds at most {max}", req.titles.len()),
+        ));
     }
     for (i, t) in req.titles.iter().enumerate() {
         check_title(t, Some(i))?;
@@ -153,8 +212,18 @@ pub(super) async fn match_batch(State(s): State<AppState>, body: Result<Bytes, B
     let body = blocking(move || {
         let (ms, inputs) = {
             let engine = st.engine();
-            let ms: Vec<Match> = req.titles.par_iter().map(|t| engine.match_with(t, &opts)).collect();
-            let inputs: Vec<CandidateInput> = if req.queue_review { ms.iter().filter_map(|m| CandidateInput::from_match_with(&engine, m)).collect() } else { Vec::new() };
+            let ms: Vec<Match> = req
+                .titles
+                .par_iter()
+                .map(|t| engine.match_with(t, &opts))
+                .collect();
+            let inputs: Vec<CandidateInput> = if req.queue_review {
+                ms.iter()
+                    .filter_map(|m| CandidateInput::from_match_with(&engine, m))
+                    .collect()
+            } else {
+                Vec::new()
+            };
             (ms, inputs)
         };
         for m in &ms {
@@ -163,8 +232,13 @@ pub(super) async fn match_batch(State(s): State<AppState>, body: Result<Bytes, B
         if !inputs.is_empty() {
             st.with_store(true, |store| Ok(store.record_candidates(&inputs)?))?;
         }
-        let out = BatchResponse { count: ms.len(), queued: req.queue_review.then_some(inputs.len()), results: &ms };
-        serde_json::to_vec(&out).map_err(|e| ApiError::internal(format!("serializing the matches: {e}")))
+        let out = BatchResponse {
+            count: ms.len(),
+            queued: req.queue_review.then_some(inputs.len()),
+            results: &ms,
+        };
+        serde_json::to_vec(&out)
+            .map_err(|e| ApiError::internal(format!("serializing the matches: {e}")))
     })
     .await?;
     Ok(json_bytes(StatusCode::OK, Bytes::from(body)))
@@ -208,18 +282,36 @@ fn bad_path(r: PathRejection) -> ApiError {
 }
 
 /// `GET /v1/roles`: the catalog, in load order.
-pub(super) async fn roles(State(s): State<AppState>, q: Result<Query<RolesQuery>, QueryRejection>) -> Result<Response, ApiError> {
+pub(super) async fn roles(
+    State(s): State<AppState>,
+    q: Result<Query<RolesQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
     let Query(q) = q.map_err(bad_query)?;
     blocking(move || {
         let engine = s.engine();
-        let needle = q.q.as_deref().map(|n| n.trim().to_lowercase()).filter(|n| !n.is_empty());
+        let needle =
+            q.q.as_deref()
+                .map(|n| n.trim().to_lowercase())
+                .filter(|n| !n.is_empty());
         let family = q.family.as_deref().map(str::trim).filter(|f| !f.is_empty());
         let roles: Vec<RoleSummary> = engine
             .taxonomy()
             .roles()
             .iter()
-            .filter(|r| needle.as_ref().is_none_or(|n| r.code.to_lowercase().contains(n) || r.name.to_lowercase().contains(n)))
-            .filter(|r| family.is_none_or(|f| r.family.eq_ignore_ascii_case(f) || r.code.split('.').next().is_some_and(|p| p.eq_ignore_ascii_case(f))))
+            .filter(|r| {
+                needle.as_ref().is_none_or(|n| {
+                    r.code.to_lowercase().contains(n) || r.name.to_lowercase().contains(n)
+                })
+            })
+            .filter(|r| {
+                family.is_none_or(|f| {
+                    r.family.eq_ignore_ascii_case(f)
+                        || r.code
+                            .split('.')
+                            .next()
+                            .is_some_and(|p| p.eq_ignore_ascii_case(f))
+                })
+            })
             .map(|r| RoleSummary {
                 code: &r.code,
                 name: &r.name,
@@ -231,7 +323,10 @@ pub(super) async fn roles(State(s): State<AppState>, q: Result<Query<RolesQuery>
                 soc: r.soc.first().map(|m| m.code.as_str()),
             })
             .collect();
-        json(&RolesResponse { count: roles.len(), roles })
+        json(&RolesResponse {
+            count: roles.len(),
+            roles,
+        })
     })
     .await
 }
@@ -275,8 +370,15 @@ fn adjacent<'a>(role: &Role, all: &'a [Role]) -> Vec<Adjacent<'a>> {
         if out.len() >= MAX_ADJACENT {
             break;
         }
-        if r.code != role.code && primary.is_some() && r.soc.first().map(|m| m.code.as_str()) == primary {
-            out.push(Adjacent { code: &r.code, name: &r.name, why: format!("same SOC code {}", primary.unwrap_or_default()) });
+        if r.code != role.code
+            && primary.is_some()
+            && r.soc.first().map(|m| m.code.as_str()) == primary
+        {
+            out.push(Adjacent {
+                code: &r.code,
+                name: &r.name,
+                why: format!("same SOC code {}", primary.unwrap_or_default()),
+            });
         }
     }
     for r in all {
@@ -284,29 +386,47 @@ fn adjacent<'a>(role: &Role, all: &'a [Role]) -> Vec<Adjacent<'a>> {
             break;
         }
         if r.code != role.code && r.family == role.family && !out.iter().any(|a| a.code == r.code) {
-            out.push(Adjacent { code: &r.code, name: &r.name, why: format!("same family {}", r.family) });
+            out.push(Adjacent {
+                code: &r.code,
+                name: &r.name,
+                why: format!("same family {}", r.family),
+            });
         }
     }
     out
 }
 
 /// `GET /v1/roles/{code}`: the role card.
-pub(super) async fn role_card(State(s): State<AppState>, code: Result<Path<String>, PathRejection>) -> Result<Response, ApiError> {
+pub(super) async fn role_card(
+    State(s): State<AppState>,
+    code: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
     let Path(code) = code.map_err(bad_path)?;
     let code = code.trim().to_ascii_uppercase();
     blocking(move || {
-        let reviewed: Vec<ApprovedAlias> =
-            s.with_store(false, |store| Ok(store.aliases()?))?.unwrap_or_default().into_iter().filter(|a| a.role == code).collect();
+        let reviewed: Vec<ApprovedAlias> = s
+            .with_store(false, |store| Ok(store.aliases()?))?
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|a| a.role == code)
+            .collect();
         let engine = s.engine();
         let tax = engine.taxonomy();
-        let role = tax.get(&code).ok_or_else(|| ApiError::not_found(format!("no role {code:?} (see GET /v1/roles)")))?;
+        let role = tax
+            .get(&code)
+            .ok_or_else(|| ApiError::not_found(format!("no role {code:?} (see GET /v1/roles)")))?;
         let track = format!("{:?}", role.track);
         let levels = engine
             .ladder()
             .levels()
             .iter()
             .filter(|l| l.track == track)
-            .map(|l| LevelBrief { code: &l.code, name: &l.name, summary: &l.summary, default: l.code == role.default_level.to_string() })
+            .map(|l| LevelBrief {
+                code: &l.code,
+                name: &l.name,
+                summary: &l.summary,
+                default: l.code == role.default_level.to_string(),
+            })
             .collect();
         json(&RoleCard {
             code: &role.code,
@@ -349,6 +469,9 @@ pub(super) async fn healthz(State(s): State<AppState>) -> Result<Response, ApiEr
 /// `GET /metrics`: Prometheus text format.
 pub(super) async fn metrics(State(s): State<AppState>) -> Response {
     let mut r = s.metrics().render().into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
     r
 }

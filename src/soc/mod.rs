@@ -123,9 +123,10 @@ impl Onet {
 
     /// Suggestions for a title whose core text (normalized, without noise and level words, as
     /// `Engine::core_text` gives it) is `core`; `managerial` says the title's level words are on
-    /// the management or executive track; `role_soc` are the matched role's SOC mappings
-    /// (empty when no role). Up to `top` suggestions, all `needs_review`; codes both sources
-    /// name come first, marked `sources_agree`.
+    /// the management or executive track; `role_soc` are the matched role's SOC mappings that
+    /// fit the level, primary first (empty when there is no role). Up to `top` suggestions,
+    /// best first, all `needs_review`; a code both sources name is marked `sources_agree` and
+    /// ranked first unless only a weak O*NET guess backs it (see [`suggest`]).
     pub fn suggest(
         &self,
         core: &str,
