@@ -77,6 +77,7 @@ pub struct Engine {
     overlay: HashMap<String, OverlayEntry>,
     data_hash: String,
     status: IndexStatus,
+    onet: Option<std::sync::Arc<crate::soc::Onet>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -152,7 +153,7 @@ impl Engine {
                 }
             },
         };
-        Ok(Engine { normalizer, ladder, level_words, taxonomy, scoring, artifacts, overlay: HashMap::new(), data_hash, status })
+        Ok(Engine { normalizer, ladder, level_words, taxonomy, scoring, artifacts, overlay: HashMap::new(), data_hash, status, onet: None })
     }
 
     /// Rebuild the artifacts in `index_dir` from `data_dir` unconditionally.
@@ -233,6 +234,17 @@ impl Engine {
         let hits = self.hits(&content, "general");
         let keep = (0..content.len()).filter(|i| !hits.iter().any(|h| *i >= h.start && *i < h.start + h.len));
         join(keep.map(|i| content[i]))
+    }
+
+    /// Attach an O*NET database: from then on every match (with a role or without) carries
+    /// O*NET-SOC suggestions merged with the role's own mapping, all `needs_review`.
+    pub fn set_onet(&mut self, onet: crate::soc::Onet) {
+        self.onet = Some(std::sync::Arc::new(onet));
+    }
+
+    /// The attached O*NET database, if any.
+    pub fn onet(&self) -> Option<&crate::soc::Onet> {
+        self.onet.as_deref()
     }
 
     /// Match one title with default options.
@@ -323,9 +335,17 @@ impl Engine {
             // Still show what shares the title's words.
             let words: Vec<&str> = content.iter().map(|t| t.text.as_str()).collect();
             m.alternatives = self.bm25_alternatives(&words, opts, None);
+            // No role, but O*NET may still know the occupation ("Ship Pilot").
+            if let Some(onet) = &self.onet {
+                m.soc = onet.suggest_title(title, &[], opts.soc_top);
+            }
             return m;
         };
         self.fill(&mut m, &n, found, part_alt, opts);
+        if let (Some(onet), Some(role)) = (&self.onet, m.role.as_ref().and_then(|r| self.taxonomy.index_of(&r.code))) {
+            let mappings = self.role_soc(role as u32, m.level.as_ref().map(|l| l.code));
+            m.soc = onet.suggest_title(title, &mappings, opts.soc_top);
+        }
         m
     }
 
@@ -725,6 +745,7 @@ impl Engine {
     fn rank_bm25(&self, query: &[&str]) -> Vec<(usize, AliasRef, lookup::Similarity, f64)> {
         let mut per_role: HashMap<u32, (usize, AliasRef, lookup::Similarity, f64)> = HashMap::new();
         let query_text = query.join(" ");
+        let weight = |w: &str| self.artifacts.word_weight(w);
         // PERF: Jaro-Winkler is the costly part of re-ranking; token overlap alone orders the
         // BM25 candidates well enough to keep only the few that can still win.
         let mut cands: Vec<(usize, f64)> = self
@@ -732,7 +753,7 @@ impl Engine {
             .text
             .search(query, BM25_CANDIDATES)
             .into_iter()
-            .map(|(kid, _)| (kid, lookup::rerank::overlap_score(query, &self.artifacts.keys[kid])))
+            .map(|(kid, _)| (kid, lookup::rerank::overlap_score(query, &self.artifacts.keys[kid], &weight)))
             .collect();
         cands.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         // How many of the candidate keys each role owns: a role with several aliases sharing
@@ -748,7 +769,7 @@ impl Engine {
         }
         cands.truncate(RERANK_CANDIDATES);
         for (kid, _) in cands {
-            let sim = lookup::similarity_to(query, &query_text, &self.artifacts.keys[kid]);
+            let sim = lookup::similarity_weighted(query, &query_text, &self.artifacts.keys[kid], &weight);
             for &r in &self.artifacts.postings[kid] {
                 let (ac, _, _) = self.alias_conf(r);
                 let evidence = ROLE_EVIDENCE_BONUS * (owned.get(&r.role).copied().unwrap_or(1).min(4) - 1) as f64;
@@ -893,7 +914,7 @@ impl Engine {
 
     /// The role's SOC mappings that fit the level, best first: a supervisor code for M1, a
     /// management code for M2 and up, then the role's own codes.
-    fn soc_for(&self, role: u32, level: Option<LevelCode>, top: usize) -> Vec<SocSuggestion> {
+    fn role_soc(&self, role: u32, level: Option<LevelCode>) -> Vec<crate::taxonomy::SocMapping> {
         use crate::taxonomy::AppliesTo;
         let r = self.taxonomy.role(role as usize);
         let want = match level {
@@ -901,9 +922,15 @@ impl Engine {
             Some(l) if l.track.is_managerial() => AppliesTo::Manager,
             _ => AppliesTo::All,
         };
-        let mut picked: Vec<&crate::taxonomy::SocMapping> = r.soc.iter().filter(|s| want != AppliesTo::All && s.applies_to == want).collect();
-        picked.extend(r.soc.iter().filter(|s| s.applies_to == AppliesTo::All));
+        let mut picked: Vec<crate::taxonomy::SocMapping> = r.soc.iter().filter(|s| want != AppliesTo::All && s.applies_to == want).cloned().collect();
+        picked.extend(r.soc.iter().filter(|s| s.applies_to == AppliesTo::All).cloned());
         picked
+    }
+
+    fn soc_for(&self, role: u32, level: Option<LevelCode>, top: usize) -> Vec<SocSuggestion> {
+        use crate::taxonomy::AppliesTo;
+        let r = self.taxonomy.role(role as usize);
+        self.role_soc(role, level)
             .into_iter()
             .enumerate()
             .take(top)

@@ -106,3 +106,29 @@ fn broken_data_names_file_line_and_field() {
     assert_eq!(o.status.code(), Some(2));
     assert!(common::stderr(&o).contains("level_words.csv"), "{}", common::stderr(&o));
 }
+
+#[test]
+fn match_with_onet_suggests_codes_even_without_a_role() {
+    let d = workdir();
+    let onet = common::shared_data().join("onet/29.3");
+    let soc = common::shared_data().join("soc2018");
+    let args = ["match", "IT Director", "Taxidermist", "--json", "--onet", onet.to_str().unwrap(), "--soc", soc.to_str().unwrap()];
+    let o = common::run_in(d.path(), &args);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert!(common::stderr(&o).contains("built O*NET index"), "{}", common::stderr(&o));
+    let lines: Vec<serde_json::Value> = common::stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["soc"][0]["soc_code"], "11-3021", "{}", lines[0]["soc"]);
+    assert_eq!(lines[0]["level"]["code"], "M4");
+    assert!(lines[1]["role"].is_null(), "{}", lines[1]);
+    assert!(!lines[1]["soc"].as_array().unwrap().is_empty(), "a title O*NET knows is never empty-handed");
+    for l in &lines {
+        for s in l["soc"].as_array().unwrap() {
+            assert_eq!(s["review_status"], "needs_review");
+            assert!(s["hierarchy"]["major"].as_str().is_some_and(|m| !m.is_empty()), "{s}");
+        }
+    }
+    // The second run reuses the O*NET index.
+    let o = common::run_in(d.path(), &args);
+    assert!(!common::stderr(&o).contains("built O*NET index"), "{}", common::stderr(&o));
+}

@@ -14,9 +14,6 @@ pub struct EvalArgs {
     /// Labeled titles: a .tsv or .csv file with a `title` column and any of `role`, `level`,
     /// `soc` (codes separated by | or ;) and `kind`; or a folder of such files.
     labeled: PathBuf,
-    /// O*NET database folder, for SOC suggestions from O*NET (not built yet: refused).
-    #[arg(long)]
-    onet: Option<PathBuf>,
     /// Write the Markdown report to this file instead of stdout.
     #[arg(long)]
     report: Option<PathBuf>,
@@ -48,12 +45,6 @@ pub struct EvalArgs {
 
 /// Run `eval`.
 pub fn run(a: EvalArgs) -> Result<ExitCode> {
-    if let Some(dir) = &a.onet {
-        bail!(
-            "--onet {}: O*NET support is not built yet; run `titlematch eval` without --onet (SOC figures then come from the roles' own SOC mappings)",
-            dir.display()
-        );
-    }
     let rows = eval::read_labeled(&a.labeled)
         .with_context(|| format!("reading labeled titles from {}", a.labeled.display()))?;
     if rows.is_empty() {

@@ -54,6 +54,15 @@ pub struct EngineArgs {
     /// Index folder for built artifacts (rebuilt automatically when the data changes).
     #[arg(long, env = "TITLEMATCH_INDEX", default_value = "index")]
     pub index: PathBuf,
+    /// O*NET database folder (its text files: "Occupation Data", "Alternate Titles", "Sample
+    /// of Reported Titles"): adds O*NET-SOC suggestions to every match. Its index is built once
+    /// under <index>/onet.
+    #[arg(long, env = "TITLEMATCH_ONET", value_name = "DIR")]
+    pub onet: Option<PathBuf>,
+    /// Folder with BLS's soc_structure_2018.tsv, for the minor and broad group titles of SOC
+    /// suggestions (major groups are built in).
+    #[arg(long, env = "TITLEMATCH_SOC", value_name = "DIR")]
+    pub soc: Option<PathBuf>,
 }
 
 impl EngineArgs {
@@ -66,8 +75,8 @@ impl EngineArgs {
                 d.is_dir().then_some(d)
             }
         };
-        let engine = match data {
-            Some(d) => Engine::open(&d, &self.index).with_context(|| format!("opening the engine over {}", d.display()))?,
+        let mut engine = match &data {
+            Some(d) => Engine::open(d, &self.index).with_context(|| format!("opening the engine over {}", d.display()))?,
             None => Engine::builtin().context("opening the built-in data")?,
         };
         if let IndexStatus::Built(why) = engine.index_status() {
@@ -76,6 +85,13 @@ impl EngineArgs {
                 self.index.display(),
                 engine.taxonomy().len()
             );
+        }
+        if let Some(dir) = &self.onet {
+            let files = match &data {
+                Some(d) => titlematch::DataFiles::from_dir(d)?,
+                None => titlematch::DataFiles::builtin(),
+            };
+            engine.set_onet(onet::open_onet(dir, self.soc.as_deref(), &self.index, &files)?);
         }
         Ok(engine)
     }

@@ -60,13 +60,6 @@ struct SuggestArgs {
     /// Titles to look up.
     #[arg(required = true)]
     titles: Vec<String>,
-    /// O*NET database folder (text files: "Occupation Data", "Alternate Titles", "Sample of
-    /// Reported Titles").
-    #[arg(long, env = "TITLEMATCH_ONET")]
-    onet: PathBuf,
-    /// Folder with BLS's soc_structure_2018.tsv, for minor and broad group titles.
-    #[arg(long, env = "TITLEMATCH_SOC")]
-    soc: Option<PathBuf>,
     /// Number of suggestions.
     #[arg(long, default_value_t = 3)]
     soc_top: usize,
@@ -149,17 +142,6 @@ fn print_info(out: &mut impl Write, i: &OnetInfo) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The data files the engine reads: `--data`, else ./data, else the built-in copy.
-fn data_files(data: &Option<PathBuf>) -> Result<DataFiles> {
-    let dir = data
-        .clone()
-        .or_else(|| Some(PathBuf::from("data")).filter(|d| d.is_dir()));
-    match dir {
-        Some(d) => DataFiles::from_dir(&d).with_context(|| format!("reading {}", d.display())),
-        None => Ok(DataFiles::builtin()),
-    }
-}
-
 /// Open the O*NET index kept under `<index>/onet`, with a note on stderr when it was built.
 pub fn open_onet(onet: &Path, soc: Option<&Path>, index: &Path, data: &DataFiles) -> Result<Onet> {
     let t = Instant::now();
@@ -182,18 +164,16 @@ fn run_suggest(a: SuggestArgs) -> Result<ExitCode> {
     if a.soc_top == 0 {
         bail!("--soc-top must be at least 1");
     }
+    if a.engine.onet.is_none() {
+        bail!("`onet suggest` needs an O*NET database: pass --onet DIR or set TITLEMATCH_ONET");
+    }
     let engine = a.engine.open()?;
-    let data = data_files(&a.engine.data)?;
-    let onet = open_onet(&a.onet, a.soc.as_deref(), &a.engine.index, &data)?;
+    let onet = engine.onet().expect("opened with --onet");
+    let opts = titlematch::MatchOptions { soc_top: a.soc_top, ..Default::default() };
     let mut out = std::io::stdout().lock();
     for (i, title) in a.titles.iter().enumerate() {
-        let m = engine.match_title(title);
-        let role_soc = m
-            .role_code()
-            .and_then(|c| engine.taxonomy().get(c))
-            .map(|r| r.soc.clone())
-            .unwrap_or_default();
-        let soc = onet.suggest_title(title, &role_soc, a.soc_top);
+        let m = engine.match_with(title, &opts);
+        let soc = m.soc.clone();
         if a.json {
             let v = serde_json::json!({ "input": title, "role": m.role, "confidence": m.confidence, "soc": soc });
             writeln!(out, "{}", serde_json::to_string(&v)?)?;

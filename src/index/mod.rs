@@ -20,7 +20,7 @@ use crate::normalize::{Normalizer, NORMALIZER_VERSION};
 use crate::taxonomy::{AliasKind, Taxonomy};
 use fst::Map;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 pub use text::TextIndex;
 
@@ -75,6 +75,8 @@ pub struct Artifacts {
     pub token_fst: Map<Vec<u8>>,
     /// BM25 index over the keys.
     pub text: TextIndex,
+    /// Inverse document frequency of every word of the keys, for re-ranking.
+    pub idf: HashMap<String, f64>,
     /// What it was built from.
     pub manifest: Manifest,
 }
@@ -203,7 +205,8 @@ impl Artifacts {
                 text
             }
         };
-        Ok(Artifacts { keys, postings, alias_fst, token_fst, text, manifest })
+        let idf = Artifacts::idf_table(&token_fst, keys.len());
+        Ok(Artifacts { keys, postings, alias_fst, token_fst, text, idf, manifest })
     }
 
     /// Read the manifest in `dir`, if there is a readable one.
@@ -233,7 +236,25 @@ impl Artifacts {
             return Err(Error::index(&ppath, "does not match the roles in the data"));
         }
         let text = TextIndex::open(&dir.join("text")).map_err(|e| Error::index(dir.join("text"), e.to_string()))?;
-        Ok(Artifacts { keys: p.keys, postings: p.postings, alias_fst, token_fst, text, manifest })
+        let idf = Artifacts::idf_table(&token_fst, p.keys.len());
+        Ok(Artifacts { keys: p.keys, postings: p.postings, alias_fst, token_fst, text, idf, manifest })
+    }
+
+    /// Weight of a word: `ln(1 + keys / (1 + keys holding it))`; unknown words weigh most.
+    pub fn word_weight(&self, word: &str) -> f64 {
+        self.idf.get(word).copied().unwrap_or_else(|| (1.0 + self.keys.len() as f64).ln())
+    }
+
+    fn idf_table(token_fst: &Map<Vec<u8>>, keys: usize) -> HashMap<String, f64> {
+        use fst::Streamer;
+        let mut out = HashMap::with_capacity(token_fst.len());
+        let mut s = token_fst.stream();
+        while let Some((k, df)) = s.next() {
+            if let Ok(w) = std::str::from_utf8(k) {
+                out.insert(w.to_string(), (1.0 + keys as f64 / (1.0 + df as f64)).ln());
+            }
+        }
+        out
     }
 
     /// Key id of an exact normalized key.

@@ -9,4 +9,4 @@ pub mod fuzzy;
 pub mod rerank;
 
 pub use fuzzy::{correct, Correction};
-pub use rerank::{similarity, similarity_to, Similarity};
+pub use rerank::{similarity, similarity_weighted, Similarity};

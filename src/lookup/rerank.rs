@@ -4,6 +4,9 @@
 //! proposes candidates. Each is scored on token overlap both ways (how much of the query the
 //! alias explains, how much of the alias the query has) and Jaro-Winkler similarity of the
 //! whole strings, which catches reordering and near-miss spellings the token sets do not.
+//! Overlap is weighted by how rare each word is among the aliases (inverse document
+//! frequency), so "Range Technician" is closer to "range conservationist" than to "alarm
+//! technician": sharing the rare word matters more than sharing "technician".
 
 /// The parts of a re-rank score.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
@@ -25,40 +28,50 @@ pub const W_KEY: f64 = 0.35;
 /// Weight of Jaro-Winkler similarity.
 pub const W_JW: f64 = 0.20;
 
-/// The token-overlap part of [`similarity`] alone (cheap): used to pick which BM25 candidates
-/// get the full score. Its maximum error against the full score is [`W_JW`].
-pub fn overlap_score(query: &[&str], key: &str) -> f64 {
+/// Weighted coverage both ways: (share of the query's weight found in the key, share of the
+/// key's weight found in the query).
+fn coverage(query: &[&str], key: &str, weight: &dyn Fn(&str) -> f64) -> (f64, f64) {
+    let (mut k_all, mut k_in_q) = (0.0, 0.0);
+    for k in key.split(' ') {
+        let w = weight(k);
+        k_all += w;
+        if query.contains(&k) {
+            k_in_q += w;
+        }
+    }
+    let (mut q_all, mut q_in_k) = (0.0, 0.0);
+    for q in query {
+        let w = weight(q);
+        q_all += w;
+        if key.split(' ').any(|k| k == *q) {
+            q_in_k += w;
+        }
+    }
+    (if q_all > 0.0 { q_in_k / q_all } else { 0.0 }, if k_all > 0.0 { k_in_q / k_all } else { 0.0 })
+}
+
+/// The token-overlap part of [`similarity_weighted`] alone (cheap): used to pick which BM25
+/// candidates get the full score. Its maximum error against the full score is [`W_JW`].
+pub fn overlap_score(query: &[&str], key: &str, weight: &dyn Fn(&str) -> f64) -> f64 {
     if query.is_empty() || key.is_empty() {
         return 0.0;
     }
-    let (mut k_len, mut k_in_q) = (0usize, 0usize);
-    for k in key.split(' ') {
-        k_len += 1;
-        k_in_q += query.contains(&k) as usize;
-    }
-    let q_in_k = query.iter().filter(|q| key.split(' ').any(|k| k == **q)).count();
-    W_QUERY * q_in_k as f64 / query.len() as f64 + W_KEY * k_in_q as f64 / k_len as f64
+    let (q, k) = coverage(query, key, weight);
+    W_QUERY * q + W_KEY * k
 }
 
-/// Score one candidate key against the query tokens.
+/// Score one candidate key against the query tokens, every word weighing the same.
 pub fn similarity(query: &[&str], key: &str) -> Similarity {
-    similarity_to(query, &query.join(" "), key)
+    similarity_weighted(query, &query.join(" "), key, &|_| 1.0)
 }
 
-/// [`similarity`] with the query's joined text precomputed (re-ranking scores many keys
-/// against one query).
-pub fn similarity_to(query: &[&str], query_text: &str, key: &str) -> Similarity {
+/// [`similarity`] with the query's joined text precomputed and word weights (re-ranking scores
+/// many keys against one query).
+pub fn similarity_weighted(query: &[&str], query_text: &str, key: &str, weight: &dyn Fn(&str) -> f64) -> Similarity {
     if query.is_empty() || key.is_empty() {
         return Similarity::default();
     }
-    let (mut k_len, mut k_in_q) = (0usize, 0usize);
-    for k in key.split(' ') {
-        k_len += 1;
-        k_in_q += query.contains(&k) as usize;
-    }
-    let q_in_k = query.iter().filter(|q| key.split(' ').any(|k| k == **q)).count() as f64;
-    let query_coverage = q_in_k / query.len() as f64;
-    let key_coverage = k_in_q as f64 / k_len as f64;
+    let (query_coverage, key_coverage) = coverage(query, key, weight);
     let jaro_winkler = strsim::jaro_winkler(query_text, key);
     let score = W_QUERY * query_coverage + W_KEY * key_coverage + W_JW * jaro_winkler;
     Similarity { query_coverage, key_coverage, jaro_winkler, score }
