@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use titlematch::server::{self, AppState, ServerConfig, Tokens};
 use titlematch::Engine;
@@ -35,24 +35,50 @@ const DEADLINE: Duration = Duration::from_secs(120);
 
 // ---- the server under test ------------------------------------------------------------
 
-/// An index folder built once for the whole test binary; each server opens an engine over it.
-fn index_dir() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
+/// A snapshot of `data/` and an index built from it, once for the whole test binary: every
+/// server and every `titlematch` child opens the same files, and nothing rebuilds the index
+/// (which others may have mapped) should `data/` change during the run.
+fn fixture() -> &'static (tempfile::TempDir, PathBuf, PathBuf) {
+    static F: OnceLock<(tempfile::TempDir, PathBuf, PathBuf)> = OnceLock::new();
+    F.get_or_init(|| {
         let d = common::tempdir();
-        Engine::open(&common::repo().join("data"), d.path()).expect("index builds");
-        d
+        let data = d.path().join("data");
+        copy_dir(&common::repo().join("data"), &data);
+        let index = d.path().join("index");
+        Engine::open(&data, &index).expect("index builds");
+        (d, data, index)
     })
-    .path()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+fn data_dir() -> &'static Path {
+    &fixture().1
+}
+
+fn index_dir() -> &'static Path {
+    &fixture().2
 }
 
 fn fresh_engine() -> Engine {
-    // Opening is cheap once the index exists; the lock keeps two tests from rebuilding it at
-    // once should the data change under them.
-    static LOCK: Mutex<()> = Mutex::new(());
-    let dir = index_dir();
-    let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    Engine::open(&common::repo().join("data"), dir).expect("engine opens")
+    Engine::open(data_dir(), index_dir()).expect("engine opens")
+}
+
+/// The engine the servers run, for expectations (built once).
+fn engine() -> &'static Engine {
+    static E: OnceLock<Engine> = OnceLock::new();
+    E.get_or_init(fresh_engine)
 }
 
 struct Server {
@@ -209,7 +235,7 @@ impl Server {
         titles
             .iter()
             .map(|t| {
-                let norm = common::engine().normalizer().normalize(t).text();
+                let norm = engine().normalizer().normalize(t).text();
                 list.json["candidates"]
                     .as_array()
                     .unwrap()
@@ -260,7 +286,7 @@ fn match_answers_the_json_of_match_cli() {
         "asdf qwerty",
     ];
     let dir = common::tempdir();
-    let data = common::repo().join("data");
+    let data = data_dir();
     let idx = dir.path().join("index");
     let mut args = vec!["match", "--json"];
     args.extend(titles);
@@ -442,7 +468,7 @@ fn slow_requests_time_out_with_json() {
 #[test]
 fn roles_cards_and_levels() {
     let s = start();
-    let tax = common::engine().taxonomy();
+    let tax = engine().taxonomy();
     let a = s.get("/v1/roles", None);
     assert_eq!(a.status, 200);
     assert_eq!(a.json["count"], tax.len());
@@ -841,7 +867,7 @@ fn approvals_made_with_the_cli_reach_the_server() {
         s.match_title("Zorbly Technician")["role"].is_null()
             || s.match_title("Zorbly Technician")["match_type"] != "exact"
     );
-    let data = common::repo().join("data");
+    let data = data_dir();
     let out = common::run_in(
         s.dir.path(),
         &[
@@ -896,7 +922,7 @@ fn health_and_metrics() {
     let s = start();
     let h = s.get("/healthz", None);
     assert_eq!((h.status, h.json["status"].as_str()), (200, Some("ok")));
-    assert_eq!(h.json["roles"], common::engine().taxonomy().len());
+    assert_eq!(h.json["roles"], engine().taxonomy().len());
     for t in [
         "Registered Nurse",
         "Registered Nurse",
@@ -1241,7 +1267,7 @@ fn spawn_serve(
     dir: &Path,
     extra: &[&str],
 ) -> (ServeProcess, String, std::sync::mpsc::Receiver<String>) {
-    let data = common::repo().join("data");
+    let data = data_dir();
     let child = Command::new(common::bin())
         .args([
             "serve",

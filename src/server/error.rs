@@ -162,6 +162,26 @@ mod tests {
     }
 
     #[test]
+    fn a_panic_answers_without_its_text() {
+        let r = panic_response(Box::new("index out of bounds at src/secret.rs:12"));
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let bytes = rt
+            .block_on(axum::body::to_bytes(r.into_body(), 1 << 16))
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body["code"], "internal");
+        let text = body.to_string();
+        assert!(
+            !text.contains("secret") && !text.contains("bounds"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn unauthorized_says_how_to_authenticate() {
         let r = ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "token").into_response();
         assert!(r.headers()[header::WWW_AUTHENTICATE]

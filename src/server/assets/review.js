@@ -177,6 +177,7 @@ async function loadHistory() {
     const data = await api("GET", "/v1/review/history?limit=" + HISTORY_SIZE);
     const list = $("history");
     list.replaceChildren();
+    if (!data.decisions.length) list.append(el("li", { className: "small" }, "No decisions yet."));
     for (const d of data.decisions.slice().reverse()) {
       const when = (d.at || "").replace("T", " ").slice(0, 16);
       const what = d.role ? " → " + d.role : "";
