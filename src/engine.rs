@@ -5,7 +5,7 @@ use crate::data::DataFiles;
 use crate::error::{Error, Result};
 use crate::index::{AliasRef, Artifacts, ROLE_NAME};
 use crate::level::{self, Ladder, LevelCode, LevelHit, LevelWords};
-use crate::limits::{BM25_CANDIDATES, GENERIC_TOKEN_KEYS, MAX_COMPOUND_PARTS, MAX_TOP, MIN_PARTIAL_SCORE, RERANK_CANDIDATES, COMPOUND_ORDER_PENALTY, ROLE_EVIDENCE_BONUS, SPECIALIZE_MIN_SCORE};
+use crate::limits::{BM25_CANDIDATES, GENERIC_TOKEN_KEYS, MAX_COMPOUND_PARTS, MAX_TOP, MIN_PARTIAL_SCORE, RERANK_CANDIDATES, MIN_PARTIAL_COVERAGE, COMPOUND_ORDER_PENALTY, ROLE_EVIDENCE_BONUS, SPECIALIZE_MIN_SCORE};
 use crate::lookup::{self, Correction};
 use crate::matching::{Alternative, Explain, LevelRef, Match, MatchType, RoleRef, SocSuggestion};
 use crate::normalize::{join, Normalized, Normalizer, Token, TokenKind};
@@ -636,7 +636,9 @@ impl Engine {
         let query: Vec<&str> = words.iter().map(String::as_str).collect();
         let ranked = self.rank_bm25(&query);
         let (best_key, best_ref, best_sim, best_score) = ranked.first().cloned()?;
-        if best_score < MIN_PARTIAL_SCORE {
+        // A candidate that explains little of the title (by word weight) is not an answer:
+        // "Wizard of Light Bulb Moments" shares only "light" with "light rail operator".
+        if best_score < MIN_PARTIAL_SCORE || best_sim.query_coverage < MIN_PARTIAL_COVERAGE {
             return None;
         }
         let runner = ranked.iter().find(|c| c.1.role != best_ref.role).map(|c| c.3).unwrap_or(0.0);

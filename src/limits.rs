@@ -63,3 +63,7 @@ pub const ROLE_EVIDENCE_BONUS: f64 = 0.03;
 /// A more specific role replaces an exact hit that left words unexplained only when its own
 /// re-rank score reaches this (see `Engine::specialize`).
 pub const SPECIALIZE_MIN_SCORE: f64 = 0.6;
+
+/// A BM25 candidate must explain at least this share of the title's (rarity-weighted) words to
+/// be an answer; below it the answer is `none` and the candidates stay as alternatives.
+pub const MIN_PARTIAL_COVERAGE: f64 = 0.25;
