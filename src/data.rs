@@ -23,14 +23,23 @@ pub struct DataFiles {
 impl DataFiles {
     /// The data that was in `data/` when the crate was compiled.
     pub fn builtin() -> DataFiles {
-        let files = builtin::FILES.iter().map(|(p, c)| (p.to_string(), c.to_string())).collect();
-        DataFiles { origin: "<built-in data>".into(), files }
+        let files = builtin::FILES
+            .iter()
+            .map(|(p, c)| (p.to_string(), c.to_string()))
+            .collect();
+        DataFiles {
+            origin: "<built-in data>".into(),
+            files,
+        }
     }
 
     /// Read every `.toml`, `.csv`, `.txt` and `.tsv` file under `dir`.
     pub fn from_dir(dir: &Path) -> Result<DataFiles> {
         if !dir.is_dir() {
-            return Err(Error::io(dir, std::io::Error::new(std::io::ErrorKind::NotFound, "data folder not found")));
+            return Err(Error::io(
+                dir,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "data folder not found"),
+            ));
         }
         let mut files = BTreeMap::new();
         let mut stack = vec![dir.to_path_buf()];
@@ -49,12 +58,23 @@ impl DataFiles {
                 let bytes = std::fs::read(&p).map_err(|e| Error::io(&p, e))?;
                 let rel = rel_name(dir, &p);
                 let text = String::from_utf8(bytes).map_err(|e| {
-                    Error::data(&rel, None, "encoding", format!("not UTF-8 (first bad byte at offset {})", e.utf8_error().valid_up_to()))
+                    Error::data(
+                        &rel,
+                        None,
+                        "encoding",
+                        format!(
+                            "not UTF-8 (first bad byte at offset {})",
+                            e.utf8_error().valid_up_to()
+                        ),
+                    )
                 })?;
                 files.insert(rel, text.trim_start_matches('\u{feff}').to_string());
             }
         }
-        Ok(DataFiles { origin: dir.display().to_string(), files })
+        Ok(DataFiles {
+            origin: dir.display().to_string(),
+            files,
+        })
     }
 
     /// A data set made of the given files (for tests and tools).
@@ -64,7 +84,13 @@ impl DataFiles {
         P: Into<String>,
         C: Into<String>,
     {
-        DataFiles { origin: "<in memory>".into(), files: files.into_iter().map(|(p, c)| (p.into(), c.into())).collect() }
+        DataFiles {
+            origin: "<in memory>".into(),
+            files: files
+                .into_iter()
+                .map(|(p, c)| (p.into(), c.into()))
+                .collect(),
+        }
     }
 
     /// Replace or add one file (used by tests to try a broken file).
@@ -85,12 +111,16 @@ impl DataFiles {
 
     /// One required file's text.
     pub fn require(&self, path: &str) -> Result<&str> {
-        self.get(path).ok_or_else(|| Error::data(path, None, "file", format!("missing from {}", self.origin)))
+        self.get(path)
+            .ok_or_else(|| Error::data(path, None, "file", format!("missing from {}", self.origin)))
     }
 
     /// The files under a folder (`"roles/"`), in path order.
     pub fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        self.files.range(prefix.to_string()..).take_while(move |(k, _)| k.starts_with(prefix)).map(|(k, v)| (k.as_str(), v.as_str()))
+        self.files
+            .range(prefix.to_string()..)
+            .take_while(move |(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// SHA-256 over every path and content, hex encoded.
@@ -107,12 +137,20 @@ impl DataFiles {
 }
 
 fn rel_name(dir: &Path, p: &Path) -> String {
-    p.strip_prefix(dir).map(PathBuf::from).unwrap_or_else(|_| p.to_path_buf()).to_string_lossy().replace('\\', "/")
+    p.strip_prefix(dir)
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| p.to_path_buf())
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 /// Convert a byte offset in `text` to a 1-based line number.
 pub fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// Line numbers for many offsets in one text: the newline positions are found once.
@@ -124,7 +162,16 @@ pub struct Lines {
 impl Lines {
     /// Index the lines of `text`.
     pub fn new(text: &str) -> Lines {
-        Lines { starts: std::iter::once(0).chain(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1)).collect() }
+        Lines {
+            starts: std::iter::once(0)
+                .chain(
+                    text.bytes()
+                        .enumerate()
+                        .filter(|(_, b)| *b == b'\n')
+                        .map(|(i, _)| i + 1),
+                )
+                .collect(),
+        }
     }
 
     /// 1-based line number of a byte offset.

@@ -5,7 +5,11 @@ use crate::data::DataFiles;
 use crate::error::{Error, Result};
 use crate::index::{AliasRef, Artifacts, ROLE_NAME};
 use crate::level::{self, Ladder, LevelCode, LevelHit, LevelWords};
-use crate::limits::{BM25_CANDIDATES, GENERIC_TOKEN_KEYS, MAX_COMPOUND_PARTS, MAX_TOP, MIN_PARTIAL_SCORE, RERANK_CANDIDATES, MIN_PARTIAL_COVERAGE, COMPOUND_ORDER_PENALTY, ROLE_EVIDENCE_BONUS, SPECIALIZE_MIN_SCORE};
+use crate::limits::{
+    BM25_CANDIDATES, COMPOUND_ORDER_PENALTY, GENERIC_TOKEN_KEYS, MAX_COMPOUND_PARTS, MAX_TOP,
+    MIN_PARTIAL_COVERAGE, MIN_PARTIAL_SCORE, RERANK_CANDIDATES, ROLE_EVIDENCE_BONUS,
+    SPECIALIZE_MIN_SCORE,
+};
 use crate::lookup::{self, Correction};
 use crate::matching::{Alternative, Explain, LevelRef, Match, MatchType, RoleRef, SocSuggestion};
 use crate::normalize::{join, Normalized, Normalizer, Token, TokenKind};
@@ -30,7 +34,12 @@ pub struct MatchOptions {
 
 impl Default for MatchOptions {
     fn default() -> MatchOptions {
-        MatchOptions { top: crate::limits::DEFAULT_TOP, ladder: "general".into(), soc_top: crate::limits::DEFAULT_SOC_TOP, explore: false }
+        MatchOptions {
+            top: crate::limits::DEFAULT_TOP,
+            ladder: "general".into(),
+            soc_top: crate::limits::DEFAULT_SOC_TOP,
+            explore: false,
+        }
     }
 }
 
@@ -82,7 +91,10 @@ pub struct Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("roles", &self.taxonomy.len()).field("status", &self.status).finish_non_exhaustive()
+        f.debug_struct("Engine")
+            .field("roles", &self.taxonomy.len())
+            .field("status", &self.status)
+            .finish_non_exhaustive()
     }
 }
 
@@ -140,7 +152,10 @@ impl Engine {
         let scoring = Scoring::load(&data)?;
         let data_hash = data.content_hash();
         let (artifacts, status) = match index_dir {
-            None => (Artifacts::build(&taxonomy, &normalizer, &data_hash, None)?, IndexStatus::InMemory),
+            None => (
+                Artifacts::build(&taxonomy, &normalizer, &data_hash, None)?,
+                IndexStatus::InMemory,
+            ),
             Some(dir) => match Artifacts::open(dir, &taxonomy, &data_hash) {
                 Ok(a) => (a, IndexStatus::Opened),
                 Err(e) => {
@@ -149,11 +164,25 @@ impl Engine {
                         Some(_) => e.to_string(),
                     };
                     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-                    (Artifacts::build(&taxonomy, &normalizer, &data_hash, Some(dir))?, IndexStatus::Built(why))
+                    (
+                        Artifacts::build(&taxonomy, &normalizer, &data_hash, Some(dir))?,
+                        IndexStatus::Built(why),
+                    )
                 }
             },
         };
-        Ok(Engine { normalizer, ladder, level_words, taxonomy, scoring, artifacts, overlay: HashMap::new(), data_hash, status, onet: None })
+        Ok(Engine {
+            normalizer,
+            ladder,
+            level_words,
+            taxonomy,
+            scoring,
+            artifacts,
+            overlay: HashMap::new(),
+            data_hash,
+            status,
+            onet: None,
+        })
     }
 
     /// Rebuild the artifacts in `index_dir` from `data_dir` unconditionally.
@@ -214,12 +243,25 @@ impl Engine {
     pub fn set_overlay(&mut self, aliases: &[OverlayAlias]) -> Result<()> {
         let mut map = HashMap::new();
         for a in aliases {
-            let role = self.taxonomy.index_of(&a.role).ok_or_else(|| Error::Invalid(format!("approved alias {:?}: unknown role {}", a.alias, a.role)))?;
+            let role = self.taxonomy.index_of(&a.role).ok_or_else(|| {
+                Error::Invalid(format!(
+                    "approved alias {:?}: unknown role {}",
+                    a.alias, a.role
+                ))
+            })?;
             let key = self.normalizer.normalize(&a.alias).text();
             if key.is_empty() {
                 continue;
             }
-            map.insert(key, OverlayEntry { role: role as u32, alias: a.alias.clone(), level: a.level, source: format!("review:{}", a.reviewer) });
+            map.insert(
+                key,
+                OverlayEntry {
+                    role: role as u32,
+                    alias: a.alias.clone(),
+                    level: a.level,
+                    source: format!("review:{}", a.reviewer),
+                },
+            );
         }
         self.overlay = map;
         Ok(())
@@ -232,7 +274,8 @@ impl Engine {
         let n = self.normalizer.normalize(title);
         let content: Vec<&Token> = n.content().collect();
         let hits = self.hits(&content, "general");
-        let keep = (0..content.len()).filter(|i| !hits.iter().any(|h| *i >= h.start && *i < h.start + h.len));
+        let keep = (0..content.len())
+            .filter(|i| !hits.iter().any(|h| *i >= h.start && *i < h.start + h.len));
         join(keep.map(|i| content[i]))
     }
 
@@ -270,7 +313,10 @@ impl Engine {
     pub fn match_batch(&self, titles: &[&str]) -> Vec<Match> {
         use rayon::prelude::*;
         let opts = MatchOptions::default();
-        titles.par_iter().map(|t| self.match_with(t, &opts)).collect()
+        titles
+            .par_iter()
+            .map(|t| self.match_with(t, &opts))
+            .collect()
     }
 
     /// Match one title with the given options.
@@ -285,7 +331,14 @@ impl Engine {
             m.reason = Some(if n.dropped.is_empty() {
                 "no letters or digits in the title".into()
             } else {
-                format!("only noise: {}", n.dropped.iter().map(|d| format!("{:?} ({})", d.text, d.reason)).collect::<Vec<_>>().join(", "))
+                format!(
+                    "only noise: {}",
+                    n.dropped
+                        .iter()
+                        .map(|d| format!("{:?} ({})", d.text, d.reason))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             });
             return m;
         }
@@ -299,19 +352,30 @@ impl Engine {
         let mut best = whole;
         let mut part_alt = Vec::new();
         let parts = n.parts();
-        if parts > 1 && best.as_ref().map_or(true, |f| f.match_type > MatchType::Alias) {
+        if parts > 1
+            && best
+                .as_ref()
+                .map_or(true, |f| f.match_type > MatchType::Alias)
+        {
             let mut found_parts = Vec::new();
             for p in 0..parts.min(MAX_COMPOUND_PARTS) {
-                let toks: Vec<&Token> = n.tokens.iter().filter(|t| t.part as usize == p && t.text != "and").collect();
+                let toks: Vec<&Token> = n
+                    .tokens
+                    .iter()
+                    .filter(|t| t.part as usize == p && t.text != "and")
+                    .collect();
                 if let Some(f) = self.cascade(&toks, opts, &mut tried, true) {
                     found_parts.push((p, join(toks.iter().copied()), f));
                 }
             }
             // The first part is the primary title; a later part must be clearly better to win.
-            let rank = |p: &(usize, String, Found)| self.conf(&p.2) - COMPOUND_ORDER_PENALTY * p.0 as f64;
+            let rank =
+                |p: &(usize, String, Found)| self.conf(&p.2) - COMPOUND_ORDER_PENALTY * p.0 as f64;
             found_parts.sort_by(|a, b| rank(b).total_cmp(&rank(a)));
             if let Some((_, text, f)) = found_parts.first().cloned() {
-                if best.as_ref().map_or(true, |w| self.conf(&f) > self.conf(w) + COMPOUND_ORDER_PENALTY) {
+                if best.as_ref().map_or(true, |w| {
+                    self.conf(&f) > self.conf(w) + COMPOUND_ORDER_PENALTY
+                }) {
                     if let Some(w) = best.take() {
                         part_alt.push(w);
                     }
@@ -327,11 +391,22 @@ impl Engine {
         let Some(found) = best else {
             let content: Vec<&Token> = n.content().collect();
             let levels = self.hits(&content, &opts.ladder);
-            m.reason = Some(if !content.is_empty() && levels.iter().map(|h| h.len).sum::<usize>() == content.len() {
-                format!("only level words ({}), no occupation", levels.iter().map(|h| h.phrase.clone()).collect::<Vec<_>>().join(", "))
-            } else {
-                "no alias or title in the catalog is close enough".into()
-            });
+            m.reason = Some(
+                if !content.is_empty()
+                    && levels.iter().map(|h| h.len).sum::<usize>() == content.len()
+                {
+                    format!(
+                        "only level words ({}), no occupation",
+                        levels
+                            .iter()
+                            .map(|h| h.phrase.clone())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                } else {
+                    "no alias or title in the catalog is close enough".into()
+                },
+            );
             // Still show what shares the title's words.
             let words: Vec<&str> = content.iter().map(|t| t.text.as_str()).collect();
             m.alternatives = self.bm25_alternatives(&words, opts, None);
@@ -342,7 +417,12 @@ impl Engine {
             return m;
         };
         self.fill(&mut m, &n, found, part_alt, opts);
-        if let (Some(onet), Some(role)) = (&self.onet, m.role.as_ref().and_then(|r| self.taxonomy.index_of(&r.code))) {
+        if let (Some(onet), Some(role)) = (
+            &self.onet,
+            m.role
+                .as_ref()
+                .and_then(|r| self.taxonomy.index_of(&r.code)),
+        ) {
             let mappings = self.role_soc(role as u32, m.level.as_ref().map(|l| l.code));
             m.soc = onet.suggest_title(title, &mappings, opts.soc_top);
         }
@@ -355,7 +435,15 @@ impl Engine {
 
     fn empty_match(&self, title: &str, n: &Normalized) -> Match {
         let mut noise = n.dropped.clone();
-        noise.extend(n.tokens.iter().filter(|t| t.kind == TokenKind::Noise).map(|t| crate::normalize::Dropped { text: t.text.clone(), reason: "noise word".into() }));
+        noise.extend(
+            n.tokens
+                .iter()
+                .filter(|t| t.kind == TokenKind::Noise)
+                .map(|t| crate::normalize::Dropped {
+                    text: t.text.clone(),
+                    reason: "noise word".into(),
+                }),
+        );
         Match {
             input: title.to_string(),
             normalized: n.text(),
@@ -389,14 +477,23 @@ impl Engine {
         // The whole title, noise words included ("Contract Specialist").
         if toks.len() != content.len() {
             let key = join(toks.iter().copied());
-            out.push(Variant { idx: Vec::new(), key });
+            out.push(Variant {
+                idx: Vec::new(),
+                key,
+            });
         }
         fn push(out: &mut Vec<Variant>, idx: Vec<usize>, src: &[&Token]) {
             let mut idx = idx;
-            while idx.first().is_some_and(|&i| EDGE_STOPWORDS.contains(&src[i].text.as_str())) {
+            while idx
+                .first()
+                .is_some_and(|&i| EDGE_STOPWORDS.contains(&src[i].text.as_str()))
+            {
                 idx.remove(0);
             }
-            while idx.last().is_some_and(|&i| EDGE_STOPWORDS.contains(&src[i].text.as_str())) {
+            while idx
+                .last()
+                .is_some_and(|&i| EDGE_STOPWORDS.contains(&src[i].text.as_str()))
+            {
                 idx.pop();
             }
             if idx.is_empty() {
@@ -411,25 +508,55 @@ impl Engine {
         let first_seg = content.first().map(|t| t.segment);
         let scopes: Vec<Vec<usize>> = {
             let all: Vec<usize> = (0..content.len()).collect();
-            let primary: Vec<usize> = all.iter().copied().filter(|&i| Some(content[i].segment) == first_seg).collect();
-            if primary.len() < all.len() { vec![all, primary] } else { vec![all] }
+            let primary: Vec<usize> = all
+                .iter()
+                .copied()
+                .filter(|&i| Some(content[i].segment) == first_seg)
+                .collect();
+            if primary.len() < all.len() {
+                vec![all, primary]
+            } else {
+                vec![all]
+            }
         };
-        let in_hit = |i: usize, hs: &[&LevelHit]| hs.iter().any(|h| i >= h.start && i < h.start + h.len);
+        let in_hit =
+            |i: usize, hs: &[&LevelHit]| hs.iter().any(|h| i >= h.start && i < h.start + h.len);
         for scope in &scopes {
             // Subsets of positional hits stripped, fewest first.
             let n = positional.len();
             let mut masks: Vec<u32> = (0..(1u32 << n)).collect();
             masks.sort_by_key(|m| m.count_ones());
             for mask in masks {
-                let strip: Vec<&LevelHit> = (0..n).filter(|b| mask & (1 << b) != 0).map(|b| positional[b]).collect();
-                push(&mut out, scope.iter().copied().filter(|&i| !in_hit(i, &strip)).collect(), content);
+                let strip: Vec<&LevelHit> = (0..n)
+                    .filter(|b| mask & (1 << b) != 0)
+                    .map(|b| positional[b])
+                    .collect();
+                push(
+                    &mut out,
+                    scope
+                        .iter()
+                        .copied()
+                        .filter(|&i| !in_hit(i, &strip))
+                        .collect(),
+                    content,
+                );
             }
             let every: Vec<&LevelHit> = hits.iter().collect();
-            let mut core: Vec<usize> = scope.iter().copied().filter(|&i| !in_hit(i, &every)).collect();
-            while core.first().is_some_and(|&i| EDGE_STOPWORDS.contains(&content[i].text.as_str())) {
+            let mut core: Vec<usize> = scope
+                .iter()
+                .copied()
+                .filter(|&i| !in_hit(i, &every))
+                .collect();
+            while core
+                .first()
+                .is_some_and(|&i| EDGE_STOPWORDS.contains(&content[i].text.as_str()))
+            {
                 core.remove(0);
             }
-            while core.last().is_some_and(|&i| EDGE_STOPWORDS.contains(&content[i].text.as_str())) {
+            while core
+                .last()
+                .is_some_and(|&i| EDGE_STOPWORDS.contains(&content[i].text.as_str()))
+            {
                 core.pop();
             }
             // "Director of Finance" is written "Finance Director" in aliases: try the rank after
@@ -437,9 +564,14 @@ impl Engine {
             if let Some(h) = hits.iter().find(|h| h.start == scope[0] && !h.positional) {
                 let after = h.start + h.len;
                 if content.get(after).is_some_and(|t| t.text == "of") && after + 1 < content.len() {
-                    let rest: Vec<usize> = scope.iter().copied().filter(|&i| i > after && !in_hit(i, &every)).collect();
+                    let rest: Vec<usize> = scope
+                        .iter()
+                        .copied()
+                        .filter(|&i| i > after && !in_hit(i, &every))
+                        .collect();
                     if !rest.is_empty() {
-                        let key = format!("{} {}", join(rest.iter().map(|&i| content[i])), h.phrase);
+                        let key =
+                            format!("{} {}", join(rest.iter().map(|&i| content[i])), h.phrase);
                         if !out.iter().any(|v| v.key == key) {
                             out.push(Variant { idx: rest, key });
                         }
@@ -450,13 +582,22 @@ impl Engine {
             // -> "finance manager" / "finance director").
             if !core.is_empty() && hits.iter().any(|h| h.level.track.is_managerial()) {
                 let base = join(core.iter().map(|&i| content[i]));
-                let supervisor = hits.iter().any(|h| h.level.track == level::Track::M && h.level.rank == 1);
+                let supervisor = hits
+                    .iter()
+                    .any(|h| h.level.track == level::Track::M && h.level.rank == 1);
                 // A supervisor runs a crew of the same trade, not a management function.
-                let heads: &[&str] = if supervisor { &["supervisor"] } else { &["manager", "director"] };
+                let heads: &[&str] = if supervisor {
+                    &["supervisor"]
+                } else {
+                    &["manager", "director"]
+                };
                 for head in heads {
                     let key = format!("{base} {head}");
                     if !out.iter().any(|v| v.key == key) {
-                        out.push(Variant { idx: core.clone(), key });
+                        out.push(Variant {
+                            idx: core.clone(),
+                            key,
+                        });
                     }
                 }
             }
@@ -467,9 +608,17 @@ impl Engine {
 
     fn exact_refs(&self, key: &str) -> Option<(Vec<AliasRef>, Option<OverlayEntry>)> {
         if let Some(o) = self.overlay.get(key) {
-            return Some((vec![AliasRef { role: o.role, alias: ROLE_NAME }], Some(o.clone())));
+            return Some((
+                vec![AliasRef {
+                    role: o.role,
+                    alias: ROLE_NAME,
+                }],
+                Some(o.clone()),
+            ));
         }
-        self.artifacts.key_id(key).map(|id| (self.artifacts.postings[id].clone(), None))
+        self.artifacts
+            .key_id(key)
+            .map(|id| (self.artifacts.postings[id].clone(), None))
     }
 
     fn alias_conf(&self, r: AliasRef) -> (f64, bool, AliasKind) {
@@ -493,8 +642,18 @@ impl Engine {
 
     /// Run the lookup cascade over a set of tokens (a whole title or one compound part), and
     /// keep the level phrases that are not part of the alias found.
-    fn cascade(&self, toks: &[&Token], opts: &MatchOptions, tried: &mut Vec<String>, compound: bool) -> Option<Found> {
-        let content: Vec<&Token> = toks.iter().copied().filter(|t| t.kind == TokenKind::Content).collect();
+    fn cascade(
+        &self,
+        toks: &[&Token],
+        opts: &MatchOptions,
+        tried: &mut Vec<String>,
+        compound: bool,
+    ) -> Option<Found> {
+        let content: Vec<&Token> = toks
+            .iter()
+            .copied()
+            .filter(|t| t.kind == TokenKind::Content)
+            .collect();
         if content.is_empty() {
             return None;
         }
@@ -503,17 +662,30 @@ impl Engine {
         let key_toks: Vec<&str> = found.key.split(' ').collect();
         found.signals = hits
             .into_iter()
-            .filter(|h| !(h.start..h.start + h.len).all(|i| found.consumed.contains(&i) && key_toks.contains(&content[i].text.as_str())))
+            .filter(|h| {
+                !(h.start..h.start + h.len).all(|i| {
+                    found.consumed.contains(&i) && key_toks.contains(&content[i].text.as_str())
+                })
+            })
             .collect();
         Some(found)
     }
 
-    fn stages(&self, toks: &[&Token], content: &[&Token], hits: &[LevelHit], tried: &mut Vec<String>, compound: bool) -> Option<Found> {
+    fn stages(
+        &self,
+        toks: &[&Token],
+        content: &[&Token],
+        hits: &[LevelHit],
+        tried: &mut Vec<String>,
+        compound: bool,
+    ) -> Option<Found> {
         let content = content.to_vec();
         let variants = self.variants(toks, &content, hits);
         let level_idx: Vec<usize> = hits.iter().flat_map(|h| h.start..h.start + h.len).collect();
         let coverage = |consumed: &[usize]| {
-            let explained = (0..content.len()).filter(|i| consumed.contains(i) || level_idx.contains(i)).count();
+            let explained = (0..content.len())
+                .filter(|i| consumed.contains(i) || level_idx.contains(i))
+                .count();
             explained as f64 / content.len() as f64
         };
         // 1. Exact keys.
@@ -521,10 +693,18 @@ impl Engine {
             let hit = self.exact_refs(&v.key);
             tried.push(v.key.clone());
             let Some((refs, overlay)) = hit else { continue };
-            let consumed = if v.idx.is_empty() { (0..content.len()).collect() } else { v.idx.clone() };
+            let consumed = if v.idx.is_empty() {
+                (0..content.len()).collect()
+            } else {
+                v.idx.clone()
+            };
             // A key shared by several roles is ambiguous, unless it is the canonical name of
             // exactly one of them: then that role owns it and the others are runners-up.
-            let canonical: Vec<u32> = refs.iter().filter(|r| self.alias_conf(**r).2 == AliasKind::Canonical).map(|r| r.role).collect();
+            let canonical: Vec<u32> = refs
+                .iter()
+                .filter(|r| self.alias_conf(**r).2 == AliasKind::Canonical)
+                .map(|r| r.role)
+                .collect();
             let owner = (refs.len() > 1 && canonical.len() == 1).then(|| canonical[0]);
             let mut founds: Vec<Found> = refs
                 .iter()
@@ -534,7 +714,11 @@ impl Engine {
                     let features = Features {
                         exact: 1.0,
                         alias_confidence: if overlay.is_some() { 1.0 } else { ac },
-                        approved: if overlay.is_some() || approved { 1.0 } else { 0.0 },
+                        approved: if overlay.is_some() || approved {
+                            1.0
+                        } else {
+                            0.0
+                        },
                         coverage: coverage(&consumed),
                         margin: if ambiguous { 0.0 } else { 1.0 },
                         similarity: 1.0,
@@ -560,16 +744,23 @@ impl Engine {
                 .collect();
             founds.sort_by(|a, b| self.conf(b).total_cmp(&self.conf(a)));
             let mut best = founds.remove(0);
-            best.competitors = founds.into_iter().map(|f| (f.role, f.features, f.key, f.match_type)).collect();
+            best.competitors = founds
+                .into_iter()
+                .map(|f| (f.role, f.features, f.key, f.match_type))
+                .collect();
             if best.overlay.is_none() {
-                if let Some(special) = self.specialize(&content, &level_idx, &best, &coverage, compound) {
+                if let Some(special) =
+                    self.specialize(&content, &level_idx, &best, &coverage, compound)
+                {
                     return Some(special);
                 }
             }
             return Some(best);
         }
         // The most stripped variant: no level words, no noise.
-        let stripped: Vec<usize> = (0..content.len()).filter(|i| !level_idx.contains(i)).collect();
+        let stripped: Vec<usize> = (0..content.len())
+            .filter(|i| !level_idx.contains(i))
+            .collect();
         if stripped.is_empty() {
             return None;
         }
@@ -591,8 +782,14 @@ impl Engine {
             let base = words.join(" ");
             let mut keys = vec![base.clone()];
             if hits.iter().any(|h| h.level.track.is_managerial()) {
-                let supervisor = hits.iter().any(|h| h.level.track == level::Track::M && h.level.rank == 1);
-                let heads: &[&str] = if supervisor { &["supervisor"] } else { &["manager", "director"] };
+                let supervisor = hits
+                    .iter()
+                    .any(|h| h.level.track == level::Track::M && h.level.rank == 1);
+                let heads: &[&str] = if supervisor {
+                    &["supervisor"]
+                } else {
+                    &["manager", "director"]
+                };
                 keys.extend(heads.iter().map(|h| format!("{base} {h}")));
             }
             let found = keys.into_iter().find_map(|k| {
@@ -616,7 +813,10 @@ impl Engine {
                     compound: compound as u8 as f64,
                     ..Features::default()
                 };
-                let competitors = refs[1..].iter().map(|&o| (o.role, features, key.clone(), MatchType::Fuzzy)).collect();
+                let competitors = refs[1..]
+                    .iter()
+                    .map(|&o| (o.role, features, key.clone(), MatchType::Fuzzy))
+                    .collect();
                 return Some(Found {
                     role: r.role,
                     alias: (r.alias != ROLE_NAME).then_some(r.alias),
@@ -641,11 +841,25 @@ impl Engine {
         if best_score < MIN_PARTIAL_SCORE || best_sim.query_coverage < MIN_PARTIAL_COVERAGE {
             return None;
         }
-        let runner = ranked.iter().find(|c| c.1.role != best_ref.role).map(|c| c.3).unwrap_or(0.0);
+        let runner = ranked
+            .iter()
+            .find(|c| c.1.role != best_ref.role)
+            .map(|c| c.3)
+            .unwrap_or(0.0);
         let key = self.artifacts.keys[best_key].clone();
         let key_toks: Vec<&str> = key.split(' ').collect();
-        let consumed: Vec<usize> = stripped.iter().copied().filter(|&i| key_toks.contains(&words[stripped.iter().position(|&s| s == i).unwrap()].as_str())).collect();
-        let mk = |r: AliasRef, _sim: &lookup::Similarity, score: f64, margin: f64, consumed: &[usize]| {
+        let consumed: Vec<usize> = stripped
+            .iter()
+            .copied()
+            .filter(|&i| {
+                key_toks.contains(&words[stripped.iter().position(|&s| s == i).unwrap()].as_str())
+            })
+            .collect();
+        let mk = |r: AliasRef,
+                  _sim: &lookup::Similarity,
+                  score: f64,
+                  margin: f64,
+                  consumed: &[usize]| {
             let (ac, approved, _) = self.alias_conf(r);
             Features {
                 partial: 1.0,
@@ -660,12 +874,25 @@ impl Engine {
                 ..Features::default()
             }
         };
-        let features = mk(best_ref, &best_sim, best_score, (best_score - runner).max(0.0), &consumed);
+        let features = mk(
+            best_ref,
+            &best_sim,
+            best_score,
+            (best_score - runner).max(0.0),
+            &consumed,
+        );
         let competitors = ranked
             .iter()
             .skip(1)
             .filter(|c| c.1.role != best_ref.role)
-            .map(|c| (c.1.role, mk(c.1, &c.2, c.3, 0.0, &consumed), self.artifacts.keys[c.0].clone(), MatchType::Partial))
+            .map(|c| {
+                (
+                    c.1.role,
+                    mk(c.1, &c.2, c.3, 0.0, &consumed),
+                    self.artifacts.keys[c.0].clone(),
+                    MatchType::Partial,
+                )
+            })
             .collect();
         Some(Found {
             role: best_ref.role,
@@ -686,7 +913,14 @@ impl Engine {
     /// "software engineer"): when another role has an alias with the same head word *and* the
     /// words left over ("backend software engineer"), that more specific role is the answer and
     /// the exact hit becomes the runner-up.
-    fn specialize(&self, content: &[&Token], level_idx: &[usize], exact: &Found, coverage: &dyn Fn(&[usize]) -> f64, compound: bool) -> Option<Found> {
+    fn specialize(
+        &self,
+        content: &[&Token],
+        level_idx: &[usize],
+        exact: &Found,
+        coverage: &dyn Fn(&[usize]) -> f64,
+        compound: bool,
+    ) -> Option<Found> {
         let leftover: Vec<&str> = (0..content.len())
             .filter(|i| !exact.consumed.contains(i) && !level_idx.contains(i))
             .map(|i| content[i].text.as_str())
@@ -696,7 +930,9 @@ impl Engine {
             return None;
         }
         let head = exact.key.rsplit(' ').next()?;
-        let stripped: Vec<usize> = (0..content.len()).filter(|i| !level_idx.contains(i)).collect();
+        let stripped: Vec<usize> = (0..content.len())
+            .filter(|i| !level_idx.contains(i))
+            .collect();
         let words: Vec<&str> = stripped.iter().map(|&i| content[i].text.as_str()).collect();
         let ranked = self.rank_bm25(&words);
         let (kid, r, _sim, score) = ranked.iter().find(|c| {
@@ -713,8 +949,16 @@ impl Engine {
                 && 4 * key_in_title >= 3 * ktoks.len()
         })?;
         let key = self.artifacts.keys[*kid].clone();
-        let consumed: Vec<usize> = stripped.iter().copied().filter(|&i| key.split(' ').any(|k| k == content[i].text)).collect();
-        let runner = ranked.iter().find(|c| c.1.role != r.role).map(|c| c.3).unwrap_or(0.0);
+        let consumed: Vec<usize> = stripped
+            .iter()
+            .copied()
+            .filter(|&i| key.split(' ').any(|k| k == content[i].text))
+            .collect();
+        let runner = ranked
+            .iter()
+            .find(|c| c.1.role != r.role)
+            .map(|c| c.3)
+            .unwrap_or(0.0);
         let (ac, approved, _) = self.alias_conf(*r);
         let features = Features {
             partial: 1.0,
@@ -726,7 +970,12 @@ impl Engine {
             compound: compound as u8 as f64,
             ..Features::default()
         };
-        let mut competitors = vec![(exact.role, exact.features, exact.key.clone(), exact.match_type)];
+        let mut competitors = vec![(
+            exact.role,
+            exact.features,
+            exact.key.clone(),
+            exact.match_type,
+        )];
         competitors.extend(exact.competitors.iter().cloned());
         Some(Found {
             role: r.role,
@@ -755,7 +1004,12 @@ impl Engine {
             .text
             .search(query, BM25_CANDIDATES)
             .into_iter()
-            .map(|(kid, _)| (kid, lookup::rerank::overlap_score(query, &self.artifacts.keys[kid], &weight)))
+            .map(|(kid, _)| {
+                (
+                    kid,
+                    lookup::rerank::overlap_score(query, &self.artifacts.keys[kid], &weight),
+                )
+            })
             .collect();
         cands.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         // How many of the candidate keys each role owns: a role with several aliases sharing
@@ -771,10 +1025,12 @@ impl Engine {
         }
         cands.truncate(RERANK_CANDIDATES);
         for (kid, _) in cands {
-            let sim = lookup::similarity_weighted(query, &query_text, &self.artifacts.keys[kid], &weight);
+            let sim =
+                lookup::similarity_weighted(query, &query_text, &self.artifacts.keys[kid], &weight);
             for &r in &self.artifacts.postings[kid] {
                 let (ac, _, _) = self.alias_conf(r);
-                let evidence = ROLE_EVIDENCE_BONUS * (owned.get(&r.role).copied().unwrap_or(1).min(4) - 1) as f64;
+                let evidence = ROLE_EVIDENCE_BONUS
+                    * (owned.get(&r.role).copied().unwrap_or(1).min(4) - 1) as f64;
                 let score = (sim.score * (0.85 + 0.15 * ac) + evidence).min(1.0);
                 let e = per_role.entry(r.role).or_insert((kid, r, sim, score));
                 if score > e.3 {
@@ -787,7 +1043,12 @@ impl Engine {
         v
     }
 
-    fn bm25_alternatives(&self, words: &[&str], opts: &MatchOptions, exclude: Option<u32>) -> Vec<Alternative> {
+    fn bm25_alternatives(
+        &self,
+        words: &[&str],
+        opts: &MatchOptions,
+        exclude: Option<u32>,
+    ) -> Vec<Alternative> {
         let top = opts.top.min(MAX_TOP);
         if top == 0 || words.is_empty() {
             return Vec::new();
@@ -798,10 +1059,20 @@ impl Engine {
             .take(top)
             .map(|(kid, r, sim, score)| {
                 let (ac, approved, _) = self.alias_conf(r);
-                let f = Features { partial: 1.0, alias_confidence: ac, approved: approved as u8 as f64, coverage: sim.query_coverage, similarity: score, ..Features::default() };
+                let f = Features {
+                    partial: 1.0,
+                    alias_confidence: ac,
+                    approved: approved as u8 as f64,
+                    coverage: sim.query_coverage,
+                    similarity: score,
+                    ..Features::default()
+                };
                 let role = self.taxonomy.role(r.role as usize);
                 Alternative {
-                    role: RoleRef { code: role.code.clone(), name: role.name.clone() },
+                    role: RoleRef {
+                        code: role.code.clone(),
+                        name: role.name.clone(),
+                    },
                     level: None,
                     confidence: round(self.scoring.confidence(&f)),
                     match_type: MatchType::Partial,
@@ -814,7 +1085,9 @@ impl Engine {
     /// 1 when the alias explains a single word that many aliases share ("engineer").
     fn generic(&self, consumed: &[usize], content: &[&Token]) -> f64 {
         let core: Vec<&str> = consumed.iter().map(|&i| content[i].text.as_str()).collect();
-        if core.len() == 1 && self.artifacts.token_fst.get(core[0]).unwrap_or(0) >= GENERIC_TOKEN_KEYS {
+        if core.len() == 1
+            && self.artifacts.token_fst.get(core[0]).unwrap_or(0) >= GENERIC_TOKEN_KEYS
+        {
             1.0
         } else {
             0.0
@@ -826,11 +1099,22 @@ impl Engine {
         let mut all = signals.to_vec();
         all.extend(pinned);
         let (code, source) = level::resolve(&all, r.track, r.default_level);
-        let name = self.ladder.get(code).map(|d| d.name.clone()).unwrap_or_default();
+        let name = self
+            .ladder
+            .get(code)
+            .map(|d| d.name.clone())
+            .unwrap_or_default();
         LevelRef { code, name, source }
     }
 
-    fn fill(&self, m: &mut Match, n: &Normalized, found: Found, part_alt: Vec<Found>, opts: &MatchOptions) {
+    fn fill(
+        &self,
+        m: &mut Match,
+        n: &Normalized,
+        found: Found,
+        part_alt: Vec<Found>,
+        opts: &MatchOptions,
+    ) {
         let role = self.taxonomy.role(found.role as usize);
         let _ = n;
         let signals = &found.signals;
@@ -841,12 +1125,20 @@ impl Engine {
         };
         let codes: Vec<LevelCode> = signals.iter().map(|h| h.level).collect();
         m.level = Some(self.level_for(found.role, pinned, &codes));
-        m.explain.level_signals = signals.iter().map(|h| format!("{} -> {}", h.phrase, h.level)).collect();
+        m.explain.level_signals = signals
+            .iter()
+            .map(|h| format!("{} -> {}", h.phrase, h.level))
+            .collect();
         if let Some(p) = pinned {
-            m.explain.level_signals.push(format!("alias fixes level {p}"));
+            m.explain
+                .level_signals
+                .push(format!("alias fixes level {p}"));
         }
         let conf = self.conf(&found);
-        m.role = Some(RoleRef { code: role.code.clone(), name: role.name.clone() });
+        m.role = Some(RoleRef {
+            code: role.code.clone(),
+            name: role.name.clone(),
+        });
         m.confidence = round(conf);
         m.band = self.scoring.band(conf);
         m.match_type = found.match_type;
@@ -880,14 +1172,21 @@ impl Engine {
         let top = opts.top.min(MAX_TOP);
         let mut alts: Vec<Alternative> = Vec::new();
         let mut seen = vec![found.role];
-        for (r, f, via, mt) in found.competitors.iter().cloned().chain(part_alt.iter().map(|p| (p.role, p.features, p.key.clone(), p.match_type))) {
+        for (r, f, via, mt) in found.competitors.iter().cloned().chain(
+            part_alt
+                .iter()
+                .map(|p| (p.role, p.features, p.key.clone(), p.match_type)),
+        ) {
             if seen.contains(&r) {
                 continue;
             }
             seen.push(r);
             let role = self.taxonomy.role(r as usize);
             alts.push(Alternative {
-                role: RoleRef { code: role.code.clone(), name: role.name.clone() },
+                role: RoleRef {
+                    code: role.code.clone(),
+                    name: role.name.clone(),
+                },
                 level: Some(self.level_for(r, None, &codes)),
                 confidence: round(self.scoring.confidence(&f)),
                 match_type: mt,
@@ -896,16 +1195,29 @@ impl Engine {
         }
         if opts.explore && alts.len() < top {
             let words: Vec<&str> = found.key.split(' ').collect();
-            for a in self.bm25_alternatives(&words, &MatchOptions { top: top + seen.len(), ..opts.clone() }, Some(found.role)) {
+            for a in self.bm25_alternatives(
+                &words,
+                &MatchOptions {
+                    top: top + seen.len(),
+                    ..opts.clone()
+                },
+                Some(found.role),
+            ) {
                 if alts.len() >= top {
                     break;
                 }
-                if seen.iter().any(|&r| self.taxonomy.role(r as usize).code == a.role.code) {
+                if seen
+                    .iter()
+                    .any(|&r| self.taxonomy.role(r as usize).code == a.role.code)
+                {
                     continue;
                 }
                 let r = self.taxonomy.index_of(&a.role.code).unwrap_or(0) as u32;
                 seen.push(r);
-                alts.push(Alternative { level: Some(self.level_for(r, None, &codes)), ..a });
+                alts.push(Alternative {
+                    level: Some(self.level_for(r, None, &codes)),
+                    ..a
+                });
             }
         }
         alts.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
@@ -924,8 +1236,18 @@ impl Engine {
             Some(l) if l.track.is_managerial() => AppliesTo::Manager,
             _ => AppliesTo::All,
         };
-        let mut picked: Vec<crate::taxonomy::SocMapping> = r.soc.iter().filter(|s| want != AppliesTo::All && s.applies_to == want).cloned().collect();
-        picked.extend(r.soc.iter().filter(|s| s.applies_to == AppliesTo::All).cloned());
+        let mut picked: Vec<crate::taxonomy::SocMapping> = r
+            .soc
+            .iter()
+            .filter(|s| want != AppliesTo::All && s.applies_to == want)
+            .cloned()
+            .collect();
+        picked.extend(
+            r.soc
+                .iter()
+                .filter(|s| s.applies_to == AppliesTo::All)
+                .cloned(),
+        );
         picked
     }
 
@@ -944,9 +1266,18 @@ impl Engine {
                 source: "role_mapping".into(),
                 score: if i == 0 { 1.0 } else { round(0.8 / i as f64) },
                 evidence: match s.applies_to {
-                    AppliesTo::All => format!("{} mapping of role {} ({})", if i == 0 { "primary" } else { "secondary" }, r.code, s.source),
-                    AppliesTo::Supervisor => format!("supervisor-level mapping of role {} ({})", r.code, s.source),
-                    AppliesTo::Manager => format!("manager-level mapping of role {} ({})", r.code, s.source),
+                    AppliesTo::All => format!(
+                        "{} mapping of role {} ({})",
+                        if i == 0 { "primary" } else { "secondary" },
+                        r.code,
+                        s.source
+                    ),
+                    AppliesTo::Supervisor => {
+                        format!("supervisor-level mapping of role {} ({})", r.code, s.source)
+                    }
+                    AppliesTo::Manager => {
+                        format!("manager-level mapping of role {} ({})", r.code, s.source)
+                    }
                 },
                 sources_agree: false,
                 review_status: "needs_review",

@@ -83,21 +83,35 @@ impl Error {
         field: impl Into<String>,
         message: impl Into<String>,
     ) -> Error {
-        Error::Data { file: file.into(), line, field: field.into(), message: message.into() }
+        Error::Data {
+            file: file.into(),
+            line,
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// An I/O error on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 
     /// An index artifact error.
     pub fn index(path: impl Into<PathBuf>, message: impl Into<String>) -> Error {
-        Error::Index { path: path.into(), message: message.into() }
+        Error::Index {
+            path: path.into(),
+            message: message.into(),
+        }
     }
 
     /// True when the fault is in what the user handed in (data, arguments), not in the program.
     pub fn is_user_error(&self) -> bool {
-        matches!(self, Error::Data { .. } | Error::Invalid(_) | Error::Io { .. })
+        matches!(
+            self,
+            Error::Data { .. } | Error::Invalid(_) | Error::Io { .. }
+        )
     }
 }

@@ -59,8 +59,8 @@
 pub mod bulk;
 pub mod data;
 pub mod engine;
-pub mod eval;
 pub mod error;
+pub mod eval;
 pub mod index;
 pub mod level;
 pub mod limits;

@@ -45,15 +45,33 @@ pub struct Features {
 impl Features {
     /// Feature names, in the order of [`Features::values`].
     pub const NAMES: [&'static str; 11] = [
-        "exact", "fuzzy", "partial", "alias_confidence", "approved", "coverage", "margin",
-        "similarity", "ambiguous", "generic", "compound",
+        "exact",
+        "fuzzy",
+        "partial",
+        "alias_confidence",
+        "approved",
+        "coverage",
+        "margin",
+        "similarity",
+        "ambiguous",
+        "generic",
+        "compound",
     ];
 
     /// The values in [`Features::NAMES`] order.
     pub fn values(&self) -> [f64; 11] {
         [
-            self.exact, self.fuzzy, self.partial, self.alias_confidence, self.approved, self.coverage,
-            self.margin, self.similarity, self.ambiguous, self.generic, self.compound,
+            self.exact,
+            self.fuzzy,
+            self.partial,
+            self.alias_confidence,
+            self.approved,
+            self.coverage,
+            self.margin,
+            self.similarity,
+            self.ambiguous,
+            self.generic,
+            self.compound,
         ]
     }
 }
@@ -104,8 +122,14 @@ impl Scoring {
     /// Load and validate `scoring.toml`.
     pub fn load(data: &DataFiles) -> Result<Scoring> {
         let text = data.require(FILE)?;
-        let s: Scoring = toml::from_str(text)
-            .map_err(|e| Error::data(FILE, e.span().map(|s| crate::data::line_of(text, s.start)), "toml", e.message().to_string()))?;
+        let s: Scoring = toml::from_str(text).map_err(|e| {
+            Error::data(
+                FILE,
+                e.span().map(|s| crate::data::line_of(text, s.start)),
+                "toml",
+                e.message().to_string(),
+            )
+        })?;
         s.validate()?;
         Ok(s)
     }
@@ -113,29 +137,69 @@ impl Scoring {
     /// Check thresholds and weight count.
     pub fn validate(&self) -> Result<()> {
         if self.weights.len() != Features::NAMES.len() {
-            return Err(Error::data(FILE, None, "weights", format!("expected {} weights ({}), found {}", Features::NAMES.len(), Features::NAMES.join(", "), self.weights.len())));
+            return Err(Error::data(
+                FILE,
+                None,
+                "weights",
+                format!(
+                    "expected {} weights ({}), found {}",
+                    Features::NAMES.len(),
+                    Features::NAMES.join(", "),
+                    self.weights.len()
+                ),
+            ));
         }
         if !(0.0 < self.medium && self.medium <= self.high && self.high < 1.0) {
-            return Err(Error::data(FILE, None, "high/medium", "need 0 < medium <= high < 1"));
+            return Err(Error::data(
+                FILE,
+                None,
+                "high/medium",
+                "need 0 < medium <= high < 1",
+            ));
         }
-        if self.weights.iter().chain([&self.bias]).any(|w| !w.is_finite()) {
-            return Err(Error::data(FILE, None, "weights", "weights must be finite numbers"));
+        if self
+            .weights
+            .iter()
+            .chain([&self.bias])
+            .any(|w| !w.is_finite())
+        {
+            return Err(Error::data(
+                FILE,
+                None,
+                "weights",
+                "weights must be finite numbers",
+            ));
         }
         Ok(())
     }
 
     /// The confidence of a candidate.
     pub fn confidence(&self, f: &Features) -> f64 {
-        let z = self.bias + f.values().iter().zip(&self.weights).map(|(x, w)| x * w).sum::<f64>();
+        let z = self.bias
+            + f.values()
+                .iter()
+                .zip(&self.weights)
+                .map(|(x, w)| x * w)
+                .sum::<f64>();
         1.0 / (1.0 + (-z).exp())
     }
 
     /// The per-feature breakdown of [`Scoring::confidence`].
     pub fn breakdown(&self, f: &Features) -> Vec<Contribution> {
-        let mut v = vec![Contribution { feature: "bias", value: 1.0, weight: self.bias, contribution: self.bias }];
+        let mut v = vec![Contribution {
+            feature: "bias",
+            value: 1.0,
+            weight: self.bias,
+            contribution: self.bias,
+        }];
         for ((name, x), w) in Features::NAMES.iter().zip(f.values()).zip(&self.weights) {
             if x != 0.0 {
-                v.push(Contribution { feature: name, value: x, weight: *w, contribution: x * w });
+                v.push(Contribution {
+                    feature: name,
+                    value: x,
+                    weight: *w,
+                    contribution: x * w,
+                });
             }
         }
         v
@@ -167,14 +231,30 @@ mod tests {
     use super::*;
 
     fn scoring() -> Scoring {
-        Scoring { fitted_on: String::new(), high: 0.9, medium: 0.5, bias: -1.0, weights: vec![2.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, -1.0, -1.0, 0.0] }
+        Scoring {
+            fitted_on: String::new(),
+            high: 0.9,
+            medium: 0.5,
+            bias: -1.0,
+            weights: vec![2.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, -1.0, -1.0, 0.0],
+        }
     }
 
     #[test]
     fn confidence_is_monotone_and_explained() {
         let s = scoring();
-        let weak = Features { partial: 1.0, coverage: 0.5, ..Default::default() };
-        let strong = Features { exact: 1.0, alias_confidence: 1.0, coverage: 1.0, margin: 1.0, ..Default::default() };
+        let weak = Features {
+            partial: 1.0,
+            coverage: 0.5,
+            ..Default::default()
+        };
+        let strong = Features {
+            exact: 1.0,
+            alias_confidence: 1.0,
+            coverage: 1.0,
+            margin: 1.0,
+            ..Default::default()
+        };
         assert!(s.confidence(&strong) > s.confidence(&weak));
         let sum: f64 = s.breakdown(&strong).iter().map(|c| c.contribution).sum();
         assert!((1.0 / (1.0 + (-sum).exp()) - s.confidence(&strong)).abs() < 1e-12);
@@ -187,7 +267,11 @@ mod tests {
     fn rejects_bad_files() {
         let mut s = scoring();
         s.weights.pop();
-        assert!(s.validate().unwrap_err().to_string().contains("expected 11 weights"));
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("expected 11 weights"));
         let mut s = scoring();
         s.high = 0.2;
         assert!(s.validate().is_err());

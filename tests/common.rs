@@ -60,12 +60,21 @@ pub fn tempdir() -> tempfile::TempDir {
 
 /// Read a TSV file with a header into rows of (column -> value).
 pub fn read_tsv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
-    let mut rdr = csv::ReaderBuilder::new().delimiter(b'\t').quoting(false).flexible(true).from_path(path).expect("tsv opens");
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(b'\t')
+        .quoting(false)
+        .flexible(true)
+        .from_path(path)
+        .expect("tsv opens");
     let headers = rdr.headers().expect("header").clone();
     rdr.records()
         .map(|r| {
             let r = r.expect("row");
-            headers.iter().zip(r.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
         })
         .collect()
 }

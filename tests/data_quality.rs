@@ -15,20 +15,45 @@ use titlematch::taxonomy::AliasKind;
 fn soc_codes() -> HashSet<String> {
     let path = common::shared_data().join("soc2018/soc_structure_2018.tsv");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.lines().skip(1).flat_map(|l| l.split('\t').take(4).map(|c| c.trim().to_string()).collect::<Vec<_>>()).filter(|c| c.len() == 7).collect()
+    text.lines()
+        .skip(1)
+        .flat_map(|l| {
+            l.split('\t')
+                .take(4)
+                .map(|c| c.trim().to_string())
+                .collect::<Vec<_>>()
+        })
+        .filter(|c| c.len() == 7)
+        .collect()
 }
 
 #[test]
 fn size_and_spread() {
     let tax = common::engine().taxonomy();
     assert!(tax.len() >= 400, "{} roles", tax.len());
-    let sf: BTreeSet<&str> = tax.roles().iter().map(|r| r.superfunction.as_str()).collect();
+    let sf: BTreeSet<&str> = tax
+        .roles()
+        .iter()
+        .map(|r| r.superfunction.as_str())
+        .collect();
     assert!(sf.len() >= 20, "{} superfunctions: {sf:?}", sf.len());
-    let majors: BTreeSet<&str> = tax.roles().iter().flat_map(|r| r.soc.iter().map(|s| &s.code[..2])).collect();
+    let majors: BTreeSet<&str> = tax
+        .roles()
+        .iter()
+        .flat_map(|r| r.soc.iter().map(|s| &s.code[..2]))
+        .collect();
     for g in (11..=53).step_by(2) {
-        assert!(majors.contains(g.to_string().as_str()), "no role maps to SOC major group {g}");
+        assert!(
+            majors.contains(g.to_string().as_str()),
+            "no role maps to SOC major group {g}"
+        );
     }
-    let thin: Vec<String> = tax.roles().iter().filter(|r| r.aliases.len() < 8).map(|r| format!("{} ({})", r.code, r.aliases.len())).collect();
+    let thin: Vec<String> = tax
+        .roles()
+        .iter()
+        .filter(|r| r.aliases.len() < 8)
+        .map(|r| format!("{} ({})", r.code, r.aliases.len()))
+        .collect();
     assert!(thin.is_empty(), "roles with fewer than 8 aliases: {thin:?}");
 }
 
@@ -39,11 +64,24 @@ fn integrity() {
     let codes = soc_codes();
     assert!(codes.len() > 1400, "SOC structure read: {}", codes.len());
     for r in tax.roles() {
-        assert!(!r.name.trim().is_empty() && !r.description.trim().is_empty(), "{}", r.code);
+        assert!(
+            !r.name.trim().is_empty() && !r.description.trim().is_empty(),
+            "{}",
+            r.code
+        );
         for s in &r.soc {
-            assert!(codes.contains(&s.code), "role {}: SOC code {} does not exist in SOC 2018", r.code, s.code);
+            assert!(
+                codes.contains(&s.code),
+                "role {}: SOC code {} does not exist in SOC 2018",
+                r.code,
+                s.code
+            );
         }
-        assert!(r.aliases.iter().all(|a| !a.text.trim().is_empty()), "{}", r.code);
+        assert!(
+            r.aliases.iter().all(|a| !a.text.trim().is_empty()),
+            "{}",
+            r.code
+        );
     }
     // Shared keys only where marked (the build would also refuse them).
     titlematch::index::collect_keys(tax, engine.normalizer()).expect("no unmarked shared aliases");
@@ -53,7 +91,12 @@ fn integrity() {
         for a in &r.aliases {
             let key = engine.normalizer().normalize(&a.text).text();
             let bad: Vec<&str> = key.split(' ').filter(|w| level_words.contains(w)).collect();
-            assert!(bad.is_empty() || a.level.is_some(), "{}: alias {:?} holds level words {bad:?}", r.code, a.text);
+            assert!(
+                bad.is_empty() || a.level.is_some(),
+                "{}: alias {:?} holds level words {bad:?}",
+                r.code,
+                a.text
+            );
         }
     }
 }
@@ -63,26 +106,52 @@ fn every_role_is_reachable_by_its_name() {
     let engine = common::engine();
     let mut misses = Vec::new();
     for r in engine.taxonomy().roles() {
-        let canonical = r.aliases.iter().find(|a| a.kind == AliasKind::Canonical).map(|a| a.text.clone()).unwrap();
+        let canonical = r
+            .aliases
+            .iter()
+            .find(|a| a.kind == AliasKind::Canonical)
+            .map(|a| a.text.clone())
+            .unwrap();
         for t in [r.name.clone(), canonical] {
             let m = engine.match_title(&t);
             if m.role_code() != Some(r.code.as_str()) || m.confidence < 0.9 {
-                misses.push(format!("{t:?} -> {:?} {:.2} (want {})", m.role_code(), m.confidence, r.code));
+                misses.push(format!(
+                    "{t:?} -> {:?} {:.2} (want {})",
+                    m.role_code(),
+                    m.confidence,
+                    r.code
+                ));
             }
         }
     }
-    assert!(misses.is_empty(), "{} unreachable:\n{}", misses.len(), misses.join("\n"));
+    assert!(
+        misses.is_empty(),
+        "{} unreachable:\n{}",
+        misses.len(),
+        misses.join("\n")
+    );
 }
 
 #[test]
 fn vocabulary_tables() {
     let engine = common::engine();
-    assert!(engine.normalizer().abbreviations().len() >= 300, "{} abbreviations", engine.normalizer().abbreviations().len());
+    assert!(
+        engine.normalizer().abbreviations().len() >= 300,
+        "{} abbreviations",
+        engine.normalizer().abbreviations().len()
+    );
     assert_eq!(engine.ladder().levels().len(), 19);
     let p1 = engine.ladder().get("P1".parse().unwrap()).unwrap();
     assert_eq!(p1.name, "Entry-Level Professional");
     assert_eq!(p1.typical_experience, "0–2 yrs");
-    for l in ["general", "banking", "law", "consulting", "academia", "nursing"] {
+    for l in [
+        "general",
+        "banking",
+        "law",
+        "consulting",
+        "academia",
+        "nursing",
+    ] {
         assert!(engine.ladders().iter().any(|x| x == l), "ladder {l}");
     }
 }
@@ -94,7 +163,10 @@ const MAJOR_GROUP_FLOOR: f64 = 0.57;
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
 }
@@ -108,7 +180,10 @@ fn onet_alternate_titles_coverage() {
     for line in text.lines().skip(1) {
         let f: Vec<&str> = line.split('\t').collect();
         if f.len() >= 3 && f[0].len() >= 7 {
-            by_major.entry(f[0][..2].to_string()).or_default().push((f[0][..7].to_string(), f[2].to_string()));
+            by_major
+                .entry(f[0][..2].to_string())
+                .or_default()
+                .push((f[0][..7].to_string(), f[2].to_string()));
         }
     }
     let total: usize = by_major.values().map(Vec::len).sum();
@@ -129,7 +204,11 @@ fn onet_alternate_titles_coverage() {
     let mut per_group: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for (code, title) in &sample {
         let m = engine.match_title(title);
-        let socs: Vec<&str> = m.role_code().and_then(|c| engine.taxonomy().get(c)).map(|r| r.soc.iter().map(|s| s.code.as_str()).collect()).unwrap_or_default();
+        let socs: Vec<&str> = m
+            .role_code()
+            .and_then(|c| engine.taxonomy().get(c))
+            .map(|r| r.soc.iter().map(|s| s.code.as_str()).collect())
+            .unwrap_or_default();
         let e = per_group.entry(code[..2].to_string()).or_default();
         e.0 += 1;
         if socs.iter().any(|s| s[..2] == code[..2]) {
@@ -141,13 +220,25 @@ fn onet_alternate_titles_coverage() {
         }
     }
     let n = sample.len() as f64;
-    println!("O*NET alternate titles coverage: {} titles, major group {:.1}%, detailed code {:.1}%", sample.len(), 100.0 * major as f64 / n, 100.0 * detailed as f64 / n);
+    println!(
+        "O*NET alternate titles coverage: {} titles, major group {:.1}%, detailed code {:.1}%",
+        sample.len(),
+        100.0 * major as f64 / n,
+        100.0 * detailed as f64 / n
+    );
     for (g, (t, ok)) in &per_group {
-        println!("  {g}-0000  {ok:>4}/{t:<4} {:.0}%", 100.0 * *ok as f64 / *t as f64);
+        println!(
+            "  {g}-0000  {ok:>4}/{t:<4} {:.0}%",
+            100.0 * *ok as f64 / *t as f64
+        );
     }
     assert!(sample.len() >= 2000, "sample size {}", sample.len());
     // The aim is 0.80 (issue 3); the built-in roles reach about 0.60 today, mostly losing
     // titles that share only a generic head word ("X Technician") with our aliases. This floor
     // guards what is reached; raise it as coverage grows.
-    assert!(major as f64 / n >= MAJOR_GROUP_FLOOR, "major-group share {:.3} is below {MAJOR_GROUP_FLOOR}", major as f64 / n);
+    assert!(
+        major as f64 / n >= MAJOR_GROUP_FLOOR,
+        "major-group share {:.3} is below {MAJOR_GROUP_FLOOR}",
+        major as f64 / n
+    );
 }

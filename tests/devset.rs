@@ -16,7 +16,11 @@ fn accuracy_floors() {
     let engine = common::engine();
     let dir = common::repo().join("tests/data/devset");
     let mut rows = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "tsv")).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tsv"))
+        .collect();
     files.sort();
     for f in &files {
         rows.extend(common::read_tsv(f));
@@ -28,7 +32,11 @@ fn accuracy_floors() {
     for r in &rows {
         let m = engine.match_title(&r["title"]);
         let want = r["role"].as_str();
-        let ok = if want == "none" { m.role.is_none() } else { m.role_code() == Some(want) };
+        let ok = if want == "none" {
+            m.role.is_none()
+        } else {
+            m.role_code() == Some(want)
+        };
         let k = kinds.entry(r["kind"].clone()).or_default();
         k.0 += 1;
         if ok {
@@ -41,18 +49,38 @@ fn accuracy_floors() {
                 }
             }
         } else {
-            misses.push(format!("{:<50} want {want:<8} got {:<8} {:.2} {}", r["title"], m.role_code().unwrap_or("none"), m.confidence, m.match_type.as_str()));
+            misses.push(format!(
+                "{:<50} want {want:<8} got {:<8} {:.2} {}",
+                r["title"],
+                m.role_code().unwrap_or("none"),
+                m.confidence,
+                m.match_type.as_str()
+            ));
         }
     }
     let role_acc = role_ok as f64 / rows.len() as f64;
     let level_acc = level_ok as f64 / level_n.max(1) as f64;
-    println!("dev set: {} rows; role top-1 {:.1}%; level exact {:.1}% (of {level_n} right roles)", rows.len(), 100.0 * role_acc, 100.0 * level_acc);
+    println!(
+        "dev set: {} rows; role top-1 {:.1}%; level exact {:.1}% (of {level_n} right roles)",
+        rows.len(),
+        100.0 * role_acc,
+        100.0 * level_acc
+    );
     for (k, (n, ok)) in &kinds {
-        println!("  {k:<12} {ok:>4}/{n:<4} {:.1}%", 100.0 * *ok as f64 / *n as f64);
+        println!(
+            "  {k:<12} {ok:>4}/{n:<4} {:.1}%",
+            100.0 * *ok as f64 / *n as f64
+        );
     }
     if std::env::var_os("TITLEMATCH_SHOW_MISSES").is_some() {
         println!("{}", misses.join("\n"));
     }
-    assert!(role_acc >= ROLE_FLOOR, "role accuracy {role_acc:.3} < floor {ROLE_FLOOR}");
-    assert!(level_acc >= LEVEL_FLOOR, "level accuracy {level_acc:.3} < floor {LEVEL_FLOOR}");
+    assert!(
+        role_acc >= ROLE_FLOOR,
+        "role accuracy {role_acc:.3} < floor {ROLE_FLOOR}"
+    );
+    assert!(
+        level_acc >= LEVEL_FLOOR,
+        "level accuracy {level_acc:.3} < floor {LEVEL_FLOOR}"
+    );
 }

@@ -36,9 +36,13 @@ fn cases_from_data_file() {
         let m = engine.match_title(&c.title);
         let mut why = Vec::new();
         match c.role.as_deref() {
-            Some("none") if m.role.is_some() => why.push(format!("expected no role, got {:?}", m.role_code())),
+            Some("none") if m.role.is_some() => {
+                why.push(format!("expected no role, got {:?}", m.role_code()))
+            }
             Some("none") | None => {}
-            Some(r) if m.role_code() != Some(r) => why.push(format!("role {:?} != {r}", m.role_code())),
+            Some(r) if m.role_code() != Some(r) => {
+                why.push(format!("role {:?} != {r}", m.role_code()))
+            }
             _ => {}
         }
         if let Some(l) = &c.level {
@@ -72,10 +76,23 @@ fn cases_from_data_file() {
             }
         }
         if !why.is_empty() {
-            failures.push(format!("{:?}: {} (explain: stage {}, key {:?}, signals {:?})", c.title, why.join("; "), m.explain.stage, m.explain.key, m.explain.level_signals));
+            failures.push(format!(
+                "{:?}: {} (explain: stage {}, key {:?}, signals {:?})",
+                c.title,
+                why.join("; "),
+                m.explain.stage,
+                m.explain.key,
+                m.explain.level_signals
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.case.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.case.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -98,7 +115,10 @@ fn hostile_input_is_bounded_and_never_panics() {
     for t in inputs {
         let m = engine.match_title(t);
         assert!((0.0..=1.0).contains(&m.confidence), "{t:?}");
-        assert!(m.normalized.len() <= titlematch::limits::MAX_INPUT_BYTES, "{t:?}");
+        assert!(
+            m.normalized.len() <= titlematch::limits::MAX_INPUT_BYTES,
+            "{t:?}"
+        );
         if m.role.is_none() {
             assert!(m.reason.is_some(), "a none match says why: {t:?}");
         }
@@ -110,7 +130,14 @@ fn hostile_input_is_bounded_and_never_panics() {
 #[test]
 fn batch_equals_single_and_keeps_order() {
     let engine = common::engine();
-    let titles = ["Registered Nurse", "asdf", "Sr. InfoSec Eng II", "", "Line Cook - PT Nights", "HVAC Tech II"];
+    let titles = [
+        "Registered Nurse",
+        "asdf",
+        "Sr. InfoSec Eng II",
+        "",
+        "Line Cook - PT Nights",
+        "HVAC Tech II",
+    ];
     let batch = engine.match_batch(&titles);
     assert_eq!(batch.len(), titles.len());
     for (t, b) in titles.iter().zip(&batch) {
@@ -125,19 +152,37 @@ fn batch_equals_single_and_keeps_order() {
 #[test]
 fn answers_carry_review_status_and_explanation() {
     let engine = common::engine();
-    for t in ["Registered Nurse", "Sr. InfoSec Eng II", "Secuirty Enginer", "Accountant (Remote, Austin TX)"] {
+    for t in [
+        "Registered Nurse",
+        "Sr. InfoSec Eng II",
+        "Secuirty Enginer",
+        "Accountant (Remote, Austin TX)",
+    ] {
         let m = engine.match_title(t);
         assert!(m.is_match(), "{t}");
-        assert!(!m.soc.is_empty(), "{t}: at least the role's own SOC mapping");
+        assert!(
+            !m.soc.is_empty(),
+            "{t}: at least the role's own SOC mapping"
+        );
         assert!(m.soc.iter().all(|s| s.review_status == "needs_review"));
-        assert!(m.explain.key.is_some() && !m.explain.score.is_empty(), "{t}: explain names the key and the score parts");
+        assert!(
+            m.explain.key.is_some() && !m.explain.score.is_empty(),
+            "{t}: explain names the key and the score parts"
+        );
         let z: f64 = m.explain.score.iter().map(|c| c.contribution).sum();
         let p = 1.0 / (1.0 + (-z).exp());
-        assert!((p - m.confidence).abs() < 0.001, "{t}: the breakdown sums to the confidence ({p} vs {})", m.confidence);
+        assert!(
+            (p - m.confidence).abs() < 0.001,
+            "{t}: the breakdown sums to the confidence ({p} vs {})",
+            m.confidence
+        );
     }
     let m = engine.match_title("Accountant (Remote, Austin TX)");
     let dropped: Vec<&str> = m.explain.noise.iter().map(|d| d.text.as_str()).collect();
-    assert!(dropped.contains(&"remote") && dropped.iter().any(|d| d.contains("austin")), "{dropped:?}");
+    assert!(
+        dropped.contains(&"remote") && dropped.iter().any(|d| d.contains("austin")),
+        "{dropped:?}"
+    );
 }
 
 #[test]

@@ -21,8 +21,14 @@ pub struct BuildArgs {
 /// Run `build`.
 pub fn run(a: BuildArgs) -> Result<ExitCode> {
     let t = Instant::now();
-    let engine = Engine::build(&a.data, &a.index).with_context(|| format!("building {} from {}", a.index.display(), a.data.display()))?;
-    let aliases: usize = engine.taxonomy().roles().iter().map(|r| r.aliases.len()).sum();
+    let engine = Engine::build(&a.data, &a.index)
+        .with_context(|| format!("building {} from {}", a.index.display(), a.data.display()))?;
+    let aliases: usize = engine
+        .taxonomy()
+        .roles()
+        .iter()
+        .map(|r| r.aliases.len())
+        .sum();
     eprintln!(
         "titlematch: built {} from {}: {} roles, {} aliases, data hash {} in {:.2}s",
         a.index.display(),

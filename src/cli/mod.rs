@@ -76,7 +76,8 @@ impl EngineArgs {
             }
         };
         let mut engine = match &data {
-            Some(d) => Engine::open(d, &self.index).with_context(|| format!("opening the engine over {}", d.display()))?,
+            Some(d) => Engine::open(d, &self.index)
+                .with_context(|| format!("opening the engine over {}", d.display()))?,
             None => Engine::builtin().context("opening the built-in data")?,
         };
         if let IndexStatus::Built(why) = engine.index_status() {
@@ -91,7 +92,12 @@ impl EngineArgs {
                 Some(d) => titlematch::DataFiles::from_dir(d)?,
                 None => titlematch::DataFiles::builtin(),
             };
-            engine.set_onet(onet::open_onet(dir, self.soc.as_deref(), &self.index, &files)?);
+            engine.set_onet(onet::open_onet(
+                dir,
+                self.soc.as_deref(),
+                &self.index,
+                &files,
+            )?);
         }
         Ok(engine)
     }

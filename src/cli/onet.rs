@@ -169,7 +169,10 @@ fn run_suggest(a: SuggestArgs) -> Result<ExitCode> {
     }
     let engine = a.engine.open()?;
     let onet = engine.onet().expect("opened with --onet");
-    let opts = titlematch::MatchOptions { soc_top: a.soc_top, ..Default::default() };
+    let opts = titlematch::MatchOptions {
+        soc_top: a.soc_top,
+        ..Default::default()
+    };
     let mut out = std::io::stdout().lock();
     for (i, title) in a.titles.iter().enumerate() {
         let m = engine.match_with(title, &opts);

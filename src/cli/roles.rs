@@ -33,7 +33,17 @@ pub fn run(a: RolesArgs) -> Result<ExitCode> {
             writeln!(out)?;
         } else {
             for r in tax.roles() {
-                writeln!(out, "{}  {:<48} {:<34} {:?} {}  {} aliases  soc {}", r.code, r.name, r.superfunction, r.track, r.default_level, r.aliases.len(), r.soc.first().map(|s| s.code.as_str()).unwrap_or("-"))?;
+                writeln!(
+                    out,
+                    "{}  {:<48} {:<34} {:?} {}  {} aliases  soc {}",
+                    r.code,
+                    r.name,
+                    r.superfunction,
+                    r.track,
+                    r.default_level,
+                    r.aliases.len(),
+                    r.soc.first().map(|s| s.code.as_str()).unwrap_or("-")
+                )?;
             }
         }
         return Ok(ExitCode::SUCCESS);
@@ -56,31 +66,69 @@ pub fn run(a: RolesArgs) -> Result<ExitCode> {
     writeln!(out, "{}", role.name)?;
     writeln!(out, "{}.{}", role.code, level)?;
     writeln!(out, "{}", role.description)?;
-    writeln!(out, "Superfunction: {}  Family: {}  Default: {} ({:?} track)", role.superfunction, role.family, role.default_level, role.track)?;
+    writeln!(
+        out,
+        "Superfunction: {}  Family: {}  Default: {} ({:?} track)",
+        role.superfunction, role.family, role.default_level, role.track
+    )?;
     writeln!(out)?;
     writeln!(out, "Level — {level} — {lname}")?;
     if let Some(d) = def {
         writeln!(out, "{}", d.summary)?;
-        for (k, v) in [("Scope", &d.scope), ("Autonomy", &d.autonomy), ("Complexity", &d.complexity), ("Impact", &d.impact), ("Decision rights", &d.decision_rights), ("Leadership", &d.leadership), ("Typical experience", &d.typical_experience)] {
+        for (k, v) in [
+            ("Scope", &d.scope),
+            ("Autonomy", &d.autonomy),
+            ("Complexity", &d.complexity),
+            ("Impact", &d.impact),
+            ("Decision rights", &d.decision_rights),
+            ("Leadership", &d.leadership),
+            ("Typical experience", &d.typical_experience),
+        ] {
             writeln!(out, "- {k}\n- {v}")?;
         }
     }
     writeln!(out)?;
     writeln!(out, "Title aliases")?;
-    writeln!(out, "| Alias | Type | Confidence | Approved | Level | Source |")?;
+    writeln!(
+        out,
+        "| Alias | Type | Confidence | Approved | Level | Source |"
+    )?;
     writeln!(out, "|---|---|---|---|---|---|")?;
     for al in &role.aliases {
-        let kind = serde_json::to_value(al.kind)?.as_str().unwrap_or("").to_string();
-        let band = if al.confidence >= 0.85 { "high" } else if al.confidence >= 0.5 { "medium" } else { "low" };
+        let kind = serde_json::to_value(al.kind)?
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        let band = if al.confidence >= 0.85 {
+            "high"
+        } else if al.confidence >= 0.5 {
+            "medium"
+        } else {
+            "low"
+        };
         let lvl = al.level.map(|l| l.to_string()).unwrap_or_default();
-        writeln!(out, "| {} | {kind} | {band} {:.2} | {} | {lvl} | {} |", al.text, al.confidence, if al.approved { "yes" } else { "—" }, al.source)?;
+        writeln!(
+            out,
+            "| {} | {kind} | {band} {:.2} | {} | {lvl} | {} |",
+            al.text,
+            al.confidence,
+            if al.approved { "yes" } else { "—" },
+            al.source
+        )?;
     }
     writeln!(out)?;
     writeln!(out, "Classification mappings")?;
     writeln!(out, "O*NET / SOC")?;
     for s in &role.soc {
-        let status = serde_json::to_value(s.review_status)?.as_str().unwrap_or("").to_string();
-        writeln!(out, "- code={} title={} source={} reviewStatus={status}", s.code, s.title, s.source)?;
+        let status = serde_json::to_value(s.review_status)?
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        writeln!(
+            out,
+            "- code={} title={} source={} reviewStatus={status}",
+            s.code, s.title, s.source
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

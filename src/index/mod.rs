@@ -83,7 +83,9 @@ pub struct Artifacts {
 
 impl std::fmt::Debug for Artifacts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Artifacts").field("manifest", &self.manifest).finish_non_exhaustive()
+        f.debug_struct("Artifacts")
+            .field("manifest", &self.manifest)
+            .finish_non_exhaustive()
     }
 }
 
@@ -96,13 +98,21 @@ pub fn collect_keys(tax: &Taxonomy, norm: &Normalizer) -> Result<BTreeMap<String
             let list = map.entry(key).or_default();
             // Same role twice under one key: keep the first (canonical name comes last).
             if !list.iter().any(|a| a.role == ri as u32) {
-                list.push(AliasRef { role: ri as u32, alias });
+                list.push(AliasRef {
+                    role: ri as u32,
+                    alias,
+                });
             }
         };
         for (ai, a) in role.aliases.iter().enumerate() {
             let key = norm.normalize(&a.text).text();
             if key.is_empty() {
-                return Err(Error::data(&role.file, None, format!("role {}: alias {:?}", role.code, a.text), "normalizes to nothing (only noise or punctuation)"));
+                return Err(Error::data(
+                    &role.file,
+                    None,
+                    format!("role {}: alias {:?}", role.code, a.text),
+                    "normalizes to nothing (only noise or punctuation)",
+                ));
             }
             add(key, ai as u32);
         }
@@ -119,7 +129,10 @@ pub fn collect_keys(tax: &Taxonomy, norm: &Normalizer) -> Result<BTreeMap<String
         }
         let unmarked: Vec<&str> = refs
             .iter()
-            .filter(|r| r.alias != ROLE_NAME && !tax.role(r.role as usize).aliases[r.alias as usize].ambiguous)
+            .filter(|r| {
+                r.alias != ROLE_NAME
+                    && !tax.role(r.role as usize).aliases[r.alias as usize].ambiguous
+            })
             .map(|r| tax.role(r.role as usize).code.as_str())
             .collect();
         if !unmarked.is_empty() {
@@ -127,12 +140,20 @@ pub fn collect_keys(tax: &Taxonomy, norm: &Normalizer) -> Result<BTreeMap<String
                 .iter()
                 .map(|r| {
                     let role = tax.role(r.role as usize);
-                    let text = if r.alias == ROLE_NAME { &role.name } else { &role.aliases[r.alias as usize].text };
+                    let text = if r.alias == ROLE_NAME {
+                        &role.name
+                    } else {
+                        &role.aliases[r.alias as usize].text
+                    };
                     format!("{} ({text:?} in {})", role.code, role.file)
                 })
                 .collect();
             first_file.get_or_insert_with(|| tax.role(refs[0].role as usize).file.clone());
-            problems.push(format!("{key:?} is claimed by {} ({} unmarked)", codes.join(", "), unmarked.join(", ")));
+            problems.push(format!(
+                "{key:?} is claimed by {} ({} unmarked)",
+                codes.join(", "),
+                unmarked.join(", ")
+            ));
         }
     }
     if !problems.is_empty() {
@@ -152,16 +173,29 @@ pub fn collect_keys(tax: &Taxonomy, norm: &Normalizer) -> Result<BTreeMap<String
 
 impl Artifacts {
     /// Build everything in memory, or under `dir` (replacing what is there) when given.
-    pub fn build(tax: &Taxonomy, norm: &Normalizer, data_hash: &str, dir: Option<&Path>) -> Result<Artifacts> {
+    pub fn build(
+        tax: &Taxonomy,
+        norm: &Normalizer,
+        data_hash: &str,
+        dir: Option<&Path>,
+    ) -> Result<Artifacts> {
         let map = collect_keys(tax, norm)?;
         let keys: Vec<String> = map.keys().cloned().collect();
         let postings: Vec<Vec<AliasRef>> = map.into_values().collect();
-        let alias_fst = Map::from_iter(keys.iter().enumerate().map(|(i, k)| (k.as_bytes(), i as u64)))?;
+        let alias_fst = Map::from_iter(
+            keys.iter()
+                .enumerate()
+                .map(|(i, k)| (k.as_bytes(), i as u64)),
+        )?;
         // The typo vocabulary leaves out keys known only as misspellings: "enginer" must be
         // corrected to "engineer", not accepted as a word.
         let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
         for (k, refs) in keys.iter().zip(&postings) {
-            let clean = refs.iter().any(|r| r.alias == ROLE_NAME || tax.role(r.role as usize).aliases[r.alias as usize].kind != AliasKind::Misspelling);
+            let clean = refs.iter().any(|r| {
+                r.alias == ROLE_NAME
+                    || tax.role(r.role as usize).aliases[r.alias as usize].kind
+                        != AliasKind::Misspelling
+            });
             if !clean {
                 continue;
             }
@@ -182,7 +216,12 @@ impl Artifacts {
             None => TextIndex::build(&keys, None)?,
             Some(dir) => {
                 if dir.exists() {
-                    for name in ["manifest.json", "aliases.fst", "tokens.fst", "postings.json"] {
+                    for name in [
+                        "manifest.json",
+                        "aliases.fst",
+                        "tokens.fst",
+                        "postings.json",
+                    ] {
                         let p = dir.join(name);
                         if p.exists() {
                             std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
@@ -198,15 +237,33 @@ impl Artifacts {
                 let text = TextIndex::build(&keys, Some(&t))?;
                 write(&dir.join("aliases.fst"), alias_fst.as_fst().as_bytes())?;
                 write(&dir.join("tokens.fst"), token_fst.as_fst().as_bytes())?;
-                let p = Postings { role_codes: tax.roles().iter().map(|r| r.code.clone()).collect(), keys: keys.clone(), postings: postings.clone() };
-                write(&dir.join("postings.json"), &serde_json::to_vec(&p).expect("postings serialize"))?;
+                let p = Postings {
+                    role_codes: tax.roles().iter().map(|r| r.code.clone()).collect(),
+                    keys: keys.clone(),
+                    postings: postings.clone(),
+                };
+                write(
+                    &dir.join("postings.json"),
+                    &serde_json::to_vec(&p).expect("postings serialize"),
+                )?;
                 // The manifest goes last: its presence means the rest is complete.
-                write(&dir.join("manifest.json"), &serde_json::to_vec_pretty(&manifest).expect("manifest serialize"))?;
+                write(
+                    &dir.join("manifest.json"),
+                    &serde_json::to_vec_pretty(&manifest).expect("manifest serialize"),
+                )?;
                 text
             }
         };
         let idf = Artifacts::idf_table(&token_fst, keys.len());
-        Ok(Artifacts { keys, postings, alias_fst, token_fst, text, idf, manifest })
+        Ok(Artifacts {
+            keys,
+            postings,
+            alias_fst,
+            token_fst,
+            text,
+            idf,
+            manifest,
+        })
     }
 
     /// Read the manifest in `dir`, if there is a readable one.
@@ -219,9 +276,15 @@ impl Artifacts {
     /// stale (another data hash or version) or corrupt.
     pub fn open(dir: &Path, tax: &Taxonomy, data_hash: &str) -> Result<Artifacts> {
         let mpath = dir.join("manifest.json");
-        let manifest = Artifacts::read_manifest(dir).ok_or_else(|| Error::index(&mpath, "missing or unreadable"))?;
-        if manifest.format_version != FORMAT_VERSION || manifest.normalizer_version != NORMALIZER_VERSION {
-            return Err(Error::index(&mpath, "built by another version of titlematch"));
+        let manifest = Artifacts::read_manifest(dir)
+            .ok_or_else(|| Error::index(&mpath, "missing or unreadable"))?;
+        if manifest.format_version != FORMAT_VERSION
+            || manifest.normalizer_version != NORMALIZER_VERSION
+        {
+            return Err(Error::index(
+                &mpath,
+                "built by another version of titlematch",
+            ));
         }
         if manifest.data_hash != data_hash {
             return Err(Error::index(&mpath, "built from other data"));
@@ -230,19 +293,35 @@ impl Artifacts {
         let token_fst = read_fst(&dir.join("tokens.fst"))?;
         let ppath = dir.join("postings.json");
         let bytes = std::fs::read(&ppath).map_err(|e| Error::io(&ppath, e))?;
-        let p: Postings = serde_json::from_slice(&bytes).map_err(|e| Error::index(&ppath, e.to_string()))?;
+        let p: Postings =
+            serde_json::from_slice(&bytes).map_err(|e| Error::index(&ppath, e.to_string()))?;
         let codes: Vec<&str> = tax.roles().iter().map(|r| r.code.as_str()).collect();
-        if p.role_codes != codes || p.keys.len() != p.postings.len() || p.keys.len() != alias_fst.len() {
+        if p.role_codes != codes
+            || p.keys.len() != p.postings.len()
+            || p.keys.len() != alias_fst.len()
+        {
             return Err(Error::index(&ppath, "does not match the roles in the data"));
         }
-        let text = TextIndex::open(&dir.join("text")).map_err(|e| Error::index(dir.join("text"), e.to_string()))?;
+        let text = TextIndex::open(&dir.join("text"))
+            .map_err(|e| Error::index(dir.join("text"), e.to_string()))?;
         let idf = Artifacts::idf_table(&token_fst, p.keys.len());
-        Ok(Artifacts { keys: p.keys, postings: p.postings, alias_fst, token_fst, text, idf, manifest })
+        Ok(Artifacts {
+            keys: p.keys,
+            postings: p.postings,
+            alias_fst,
+            token_fst,
+            text,
+            idf,
+            manifest,
+        })
     }
 
     /// Weight of a word: `ln(1 + keys / (1 + keys holding it))`; unknown words weigh most.
     pub fn word_weight(&self, word: &str) -> f64 {
-        self.idf.get(word).copied().unwrap_or_else(|| (1.0 + self.keys.len() as f64).ln())
+        self.idf
+            .get(word)
+            .copied()
+            .unwrap_or_else(|| (1.0 + self.keys.len() as f64).ln())
     }
 
     fn idf_table(token_fst: &Map<Vec<u8>>, keys: usize) -> HashMap<String, f64> {
@@ -270,7 +349,8 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
 fn read_fst(path: &PathBuf) -> Result<Map<Vec<u8>>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let map = Map::new(bytes).map_err(|e| Error::index(path, e.to_string()))?;
-    map.as_fst().verify().map_err(|e| Error::index(path, format!("checksum: {e}")))?;
+    map.as_fst()
+        .verify()
+        .map_err(|e| Error::index(path, format!("checksum: {e}")))?;
     Ok(map)
 }
-

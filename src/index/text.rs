@@ -10,7 +10,9 @@ use std::path::Path;
 use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED,
+};
 use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
 use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, Term};
 
@@ -27,21 +29,31 @@ pub struct TextIndex {
 
 impl std::fmt::Debug for TextIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TextIndex").field("docs", &self.searcher.num_docs()).finish()
+        f.debug_struct("TextIndex")
+            .field("docs", &self.searcher.num_docs())
+            .finish()
     }
 }
 
 fn schema() -> (Schema, Field, Field) {
     let mut sb = Schema::builder();
-    let indexing = TextFieldIndexing::default().set_tokenizer(ANALYZER).set_index_option(IndexRecordOption::WithFreqs);
-    let title = sb.add_text_field("title", TextOptions::default().set_indexing_options(indexing));
+    let indexing = TextFieldIndexing::default()
+        .set_tokenizer(ANALYZER)
+        .set_index_option(IndexRecordOption::WithFreqs);
+    let title = sb.add_text_field(
+        "title",
+        TextOptions::default().set_indexing_options(indexing),
+    );
     let id = sb.add_u64_field("key_id", FAST | STORED);
     (sb.build(), title, id)
 }
 
 /// Register the analyzers this index uses. Call after every create or open.
 pub fn register_analyzers(index: &Index) {
-    index.tokenizers().register(ANALYZER, TextAnalyzer::builder(WhitespaceTokenizer::default()).build());
+    index.tokenizers().register(
+        ANALYZER,
+        TextAnalyzer::builder(WhitespaceTokenizer::default()).build(),
+    );
 }
 
 impl TextIndex {
@@ -74,13 +86,21 @@ impl TextIndex {
     }
 
     fn from_index(index: Index, title: Field) -> Result<TextIndex> {
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
         let searcher = reader.searcher();
         let mut ids = Vec::new();
         for seg in searcher.segment_readers() {
             ids.push(seg.fast_fields().u64("key_id")?);
         }
-        Ok(TextIndex { title, searcher, ids, _reader: reader })
+        Ok(TextIndex {
+            title,
+            searcher,
+            ids,
+            _reader: reader,
+        })
     }
 
     /// Number of documents.
@@ -101,12 +121,18 @@ impl TextIndex {
         let clauses: Vec<(Occur, Box<dyn Query>)> = tokens
             .iter()
             .map(|t| {
-                let q: Box<dyn Query> = Box::new(TermQuery::new(Term::from_field_text(self.title, t), IndexRecordOption::WithFreqs));
+                let q: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(self.title, t),
+                    IndexRecordOption::WithFreqs,
+                ));
                 (Occur::Should, q)
             })
             .collect();
         let query = BooleanQuery::new(clauses);
-        let Ok(top) = self.searcher.search(&query, &TopDocs::with_limit(limit).order_by_score()) else {
+        let Ok(top) = self
+            .searcher
+            .search(&query, &TopDocs::with_limit(limit).order_by_score())
+        else {
             return Vec::new();
         };
         top.into_iter()

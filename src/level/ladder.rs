@@ -9,7 +9,9 @@ use std::str::FromStr;
 pub const FILE: &str = "levels.toml";
 
 /// A career track.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Track {
     /// Professional individual contributor (INT is rank 0 of this track).
     P,
@@ -61,11 +63,15 @@ pub struct LevelCode {
 
 impl LevelCode {
     /// The intern level.
-    pub const INT: LevelCode = LevelCode { track: Track::P, rank: 0 };
+    pub const INT: LevelCode = LevelCode {
+        track: Track::P,
+        rank: 0,
+    };
 
     /// A level code, checked against the track's range.
     pub fn new(track: Track, rank: u8) -> Option<LevelCode> {
-        (rank <= track.max_rank() && (rank > 0 || track == Track::P)).then_some(LevelCode { track, rank })
+        (rank <= track.max_rank() && (rank > 0 || track == Track::P))
+            .then_some(LevelCode { track, rank })
     }
 
     /// The same step on another track, clamped to that track's range (P3 on S is S3, P6 on S
@@ -74,7 +80,10 @@ impl LevelCode {
         if self == LevelCode::INT || self.track == track {
             return self;
         }
-        LevelCode { track, rank: self.rank.clamp(1, track.max_rank()) }
+        LevelCode {
+            track,
+            rank: self.rank.clamp(1, track.max_rank()),
+        }
     }
 
     /// An order across tracks, for "the highest signal wins": IC < M < E.
@@ -106,7 +115,9 @@ impl FromStr for LevelCode {
         let (t, r) = s.split_at_checked(1).ok_or_else(bad)?;
         let track: Track = t.parse().map_err(|_| bad())?;
         let rank: u8 = r.parse().map_err(|_| bad())?;
-        LevelCode::new(track, rank).filter(|c| c.rank > 0).ok_or_else(bad)
+        LevelCode::new(track, rank)
+            .filter(|c| c.rank > 0)
+            .ok_or_else(bad)
     }
 }
 
@@ -159,29 +170,57 @@ struct LadderFile {
 }
 
 /// Every level code in ladder order.
-pub const ALL_CODES: [&str; 19] =
-    ["INT", "P1", "P2", "P3", "P4", "P5", "P6", "S1", "S2", "S3", "S4", "M1", "M2", "M3", "M4", "M5", "M6", "E1", "E2"];
+pub const ALL_CODES: [&str; 19] = [
+    "INT", "P1", "P2", "P3", "P4", "P5", "P6", "S1", "S2", "S3", "S4", "M1", "M2", "M3", "M4",
+    "M5", "M6", "E1", "E2",
+];
 
 impl Ladder {
     /// Load and validate `levels.toml`: every code present once, fields non-empty.
     pub fn load(data: &DataFiles) -> Result<Ladder> {
         let text = data.require(FILE)?;
         let f: LadderFile = toml::from_str(text).map_err(|e| {
-            Error::data(FILE, e.span().map(|s| crate::data::line_of(text, s.start)), "toml", e.message().to_string())
+            Error::data(
+                FILE,
+                e.span().map(|s| crate::data::line_of(text, s.start)),
+                "toml",
+                e.message().to_string(),
+            )
         })?;
         for code in ALL_CODES {
             let n = f.level.iter().filter(|l| l.code == code).count();
             if n != 1 {
-                return Err(Error::data(FILE, None, "code", format!("level {code} must appear exactly once (found {n})")));
+                return Err(Error::data(
+                    FILE,
+                    None,
+                    "code",
+                    format!("level {code} must appear exactly once (found {n})"),
+                ));
             }
         }
         for l in &f.level {
-            let parsed: LevelCode = l.code.parse().map_err(|e: String| Error::data(FILE, None, "code", e))?;
+            let parsed: LevelCode = l
+                .code
+                .parse()
+                .map_err(|e: String| Error::data(FILE, None, "code", e))?;
             if format!("{:?}", parsed.track) != l.track || parsed.rank != l.rank {
-                return Err(Error::data(FILE, None, format!("level {}", l.code), "track/rank do not match the code"));
+                return Err(Error::data(
+                    FILE,
+                    None,
+                    format!("level {}", l.code),
+                    "track/rank do not match the code",
+                ));
             }
-            if [&l.name, &l.summary, &l.scope, &l.autonomy].iter().any(|s| s.trim().is_empty()) {
-                return Err(Error::data(FILE, None, format!("level {}", l.code), "empty name or dimension"));
+            if [&l.name, &l.summary, &l.scope, &l.autonomy]
+                .iter()
+                .any(|s| s.trim().is_empty())
+            {
+                return Err(Error::data(
+                    FILE,
+                    None,
+                    format!("level {}", l.code),
+                    "empty name or dimension",
+                ));
             }
         }
         Ok(Ladder { levels: f.level })

@@ -26,15 +26,26 @@ pub enum LevelSource {
 ///
 /// `signals` are the levels read from the title outside the role's alias; `track` and
 /// `default` are the role's.
-pub fn resolve(signals: &[LevelCode], track: Track, default: LevelCode) -> (LevelCode, LevelSource) {
+pub fn resolve(
+    signals: &[LevelCode],
+    track: Track,
+    default: LevelCode,
+) -> (LevelCode, LevelSource) {
     let Some(best) = signals.iter().copied().max_by_key(|c| c.seniority()) else {
         return (default, LevelSource::Default);
     };
-    let ic_max = signals.iter().filter(|c| !c.track.is_managerial()).map(|c| c.rank).max();
+    let ic_max = signals
+        .iter()
+        .filter(|c| !c.track.is_managerial())
+        .map(|c| c.rank)
+        .max();
     let code = if best.track.is_managerial() {
         // "Senior Engineering Manager": a senior modifier on a manager word is one step up.
         match (best.track, ic_max) {
-            (Track::M, Some(r)) if r >= 3 => LevelCode { track: Track::M, rank: (best.rank + 1).min(6) },
+            (Track::M, Some(r)) if r >= 3 => LevelCode {
+                track: Track::M,
+                rank: (best.rank + 1).min(6),
+            },
             _ => best,
         }
     } else if track.is_managerial() {
@@ -42,9 +53,15 @@ pub fn resolve(signals: &[LevelCode], track: Track, default: LevelCode) -> (Leve
         if best == LevelCode::INT {
             best
         } else if best.rank >= 3 {
-            LevelCode { track: default.track, rank: (default.rank + 1).min(default.track.max_rank()) }
+            LevelCode {
+                track: default.track,
+                rank: (default.rank + 1).min(default.track.max_rank()),
+            }
         } else if best.rank == 1 {
-            LevelCode { track: default.track, rank: default.rank.saturating_sub(1).max(1) }
+            LevelCode {
+                track: default.track,
+                rank: default.rank.saturating_sub(1).max(1),
+            }
         } else {
             default
         }
@@ -64,7 +81,10 @@ mod tests {
 
     #[test]
     fn resolves_on_the_roles_track() {
-        assert_eq!(resolve(&[], Track::P, c("P2")), (c("P2"), LevelSource::Default));
+        assert_eq!(
+            resolve(&[], Track::P, c("P2")),
+            (c("P2"), LevelSource::Default)
+        );
         assert_eq!(resolve(&[c("P3"), c("P2")], Track::P, c("P2")).0, c("P3"));
         assert_eq!(resolve(&[c("P2")], Track::S, c("S2")).0, c("S2"));
         assert_eq!(resolve(&[c("P4")], Track::S, c("S2")).0, c("S4"));

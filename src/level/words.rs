@@ -59,12 +59,20 @@ struct Table {
 
 impl Table {
     fn new(mut phrases: Vec<Phrase>) -> Table {
-        phrases.sort_by(|a, b| (b.words.len() + b.context.len()).cmp(&(a.words.len() + a.context.len())));
-        let mut t = Table { phrases, ..Table::default() };
+        phrases.sort_by(|a, b| {
+            (b.words.len() + b.context.len()).cmp(&(a.words.len() + a.context.len()))
+        });
+        let mut t = Table {
+            phrases,
+            ..Table::default()
+        };
         for (i, p) in t.phrases.iter().enumerate() {
             t.by_first.entry(p.words[0].clone()).or_default().push(i);
             if p.context.is_empty() {
-                t.by_last.entry(p.words[p.words.len() - 1].clone()).or_default().push(i);
+                t.by_last
+                    .entry(p.words[p.words.len() - 1].clone())
+                    .or_default()
+                    .push(i);
             }
         }
         t
@@ -86,14 +94,28 @@ impl LevelWords {
     /// Parse the CSV text.
     pub fn parse(text: &str) -> Result<LevelWords> {
         let mut rdr = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-        let h = rdr.headers().map_err(|e| Error::data(FILE, Some(1), "header", e.to_string()))?;
+        let h = rdr
+            .headers()
+            .map_err(|e| Error::data(FILE, Some(1), "header", e.to_string()))?;
         if h.iter().collect::<Vec<_>>() != ["ladder", "phrase", "level", "position", "note"] {
-            return Err(Error::data(FILE, Some(1), "header", "expected ladder,phrase,level,position,note"));
+            return Err(Error::data(
+                FILE,
+                Some(1),
+                "header",
+                "expected ladder,phrase,level,position,note",
+            ));
         }
         let mut raw: BTreeMap<String, Vec<Phrase>> = BTreeMap::new();
         let mut seen = std::collections::HashSet::new();
         for rec in rdr.records() {
-            let rec = rec.map_err(|e| Error::data(FILE, e.position().map(|p| p.line() as usize), "row", e.to_string()))?;
+            let rec = rec.map_err(|e| {
+                Error::data(
+                    FILE,
+                    e.position().map(|p| p.line() as usize),
+                    "row",
+                    e.to_string(),
+                )
+            })?;
             let line = rec.position().map(|p| p.line() as usize);
             let ladder = rec[0].trim().to_string();
             if ladder.is_empty() {
@@ -105,7 +127,12 @@ impl LevelWords {
                 if let Some(c) = w.strip_prefix('[').and_then(|w| w.strip_suffix(']')) {
                     context.push(c.to_string());
                 } else if !context.is_empty() {
-                    return Err(Error::data(FILE, line, "phrase", "context words in [brackets] must come last"));
+                    return Err(Error::data(
+                        FILE,
+                        line,
+                        "phrase",
+                        "context words in [brackets] must come last",
+                    ));
                 } else {
                     words.push(w.to_string());
                 }
@@ -114,26 +141,57 @@ impl LevelWords {
                 return Err(Error::data(FILE, line, "phrase", "empty phrase"));
             }
             if words.iter().any(|w| w.chars().any(char::is_uppercase)) {
-                return Err(Error::data(FILE, line, "phrase", "phrases must be lowercase (as normalized)"));
+                return Err(Error::data(
+                    FILE,
+                    line,
+                    "phrase",
+                    "phrases must be lowercase (as normalized)",
+                ));
             }
-            let level: LevelCode = rec[2].trim().parse().map_err(|e: String| Error::data(FILE, line, "level", e))?;
+            let level: LevelCode = rec[2]
+                .trim()
+                .parse()
+                .map_err(|e: String| Error::data(FILE, line, "level", e))?;
             let position = match rec[3].trim() {
                 "prefix" => Position::Prefix,
                 "suffix" => Position::Suffix,
                 "any" => Position::Any,
-                p => return Err(Error::data(FILE, line, "position", format!("{p:?}: expected prefix, suffix or any"))),
+                p => {
+                    return Err(Error::data(
+                        FILE,
+                        line,
+                        "position",
+                        format!("{p:?}: expected prefix, suffix or any"),
+                    ))
+                }
             };
             if !seen.insert((ladder.clone(), rec[1].trim().to_string(), position)) {
-                return Err(Error::data(FILE, line, "phrase", format!("{:?} listed twice for ladder {ladder}", &rec[1])));
+                return Err(Error::data(
+                    FILE,
+                    line,
+                    "phrase",
+                    format!("{:?} listed twice for ladder {ladder}", &rec[1]),
+                ));
             }
-            raw.entry(ladder).or_default().push(Phrase { words, context, level, position });
+            raw.entry(ladder).or_default().push(Phrase {
+                words,
+                context,
+                level,
+                position,
+            });
         }
-        let general = raw.remove("general").ok_or_else(|| Error::data(FILE, None, "ladder", "no `general` ladder"))?;
+        let general = raw
+            .remove("general")
+            .ok_or_else(|| Error::data(FILE, None, "ladder", "no `general` ladder"))?;
         let mut ladders = BTreeMap::new();
         for (name, over) in raw {
             let mut merged: Vec<Phrase> = general
                 .iter()
-                .filter(|g| !over.iter().any(|o| o.words == g.words && o.context == g.context))
+                .filter(|g| {
+                    !over
+                        .iter()
+                        .any(|o| o.words == g.words && o.context == g.context)
+                })
                 .cloned()
                 .collect();
             merged.extend(over);
@@ -153,35 +211,66 @@ impl LevelWords {
         self.ladders.contains_key(name)
     }
 
-    fn at<'a>(&self, t: &'a Table, toks: &[&str], i: usize, end: usize, pos: &[Position]) -> Option<(usize, &'a Phrase)> {
+    fn at<'a>(
+        &self,
+        t: &'a Table,
+        toks: &[&str],
+        i: usize,
+        end: usize,
+        pos: &[Position],
+    ) -> Option<(usize, &'a Phrase)> {
         if i >= end {
             return None;
         }
-        t.by_first.get(toks[i])?.iter().map(|&k| &t.phrases[k]).filter(|p| pos.contains(&p.position)).find_map(|p| {
-            let n = p.words.len();
-            let m = p.context.len();
-            (i + n + m <= toks.len()
-                && i + n <= end
-                && p.words.iter().zip(&toks[i..i + n]).all(|(a, b)| a == b)
-                && p.context.iter().zip(&toks[i + n..i + n + m]).all(|(a, b)| a == b))
-            .then_some((n, p))
-        })
+        t.by_first
+            .get(toks[i])?
+            .iter()
+            .map(|&k| &t.phrases[k])
+            .filter(|p| pos.contains(&p.position))
+            .find_map(|p| {
+                let n = p.words.len();
+                let m = p.context.len();
+                (i + n + m <= toks.len()
+                    && i + n <= end
+                    && p.words.iter().zip(&toks[i..i + n]).all(|(a, b)| a == b)
+                    && p.context
+                        .iter()
+                        .zip(&toks[i + n..i + n + m])
+                        .all(|(a, b)| a == b))
+                .then_some((n, p))
+            })
     }
 
-    fn ending_at<'a>(&self, t: &'a Table, toks: &[&str], begin: usize, j: usize) -> Option<(usize, &'a Phrase)> {
+    fn ending_at<'a>(
+        &self,
+        t: &'a Table,
+        toks: &[&str],
+        begin: usize,
+        j: usize,
+    ) -> Option<(usize, &'a Phrase)> {
         if j <= begin {
             return None;
         }
-        t.by_last.get(toks[j - 1])?.iter().map(|&k| &t.phrases[k]).filter(|p| matches!(p.position, Position::Suffix | Position::Any)).find_map(|p| {
-            let n = p.words.len();
-            (j >= begin + n && p.words.iter().zip(&toks[j - n..j]).all(|(a, b)| a == b)).then_some((n, p))
-        })
+        t.by_last
+            .get(toks[j - 1])?
+            .iter()
+            .map(|&k| &t.phrases[k])
+            .filter(|p| matches!(p.position, Position::Suffix | Position::Any))
+            .find_map(|p| {
+                let n = p.words.len();
+                (j >= begin + n && p.words.iter().zip(&toks[j - n..j]).all(|(a, b)| a == b))
+                    .then_some((n, p))
+            })
     }
 
     /// Find level phrases in `toks`, where `segments[k]` is the segment of token `k`.
     /// Unknown ladder names read as `general`.
     pub fn find(&self, ladder: &str, toks: &[&str], segments: &[u16]) -> Vec<LevelHit> {
-        let Some(phrases) = self.ladders.get(ladder).or_else(|| self.ladders.get("general")) else {
+        let Some(phrases) = self
+            .ladders
+            .get(ladder)
+            .or_else(|| self.ladders.get("general"))
+        else {
             return Vec::new();
         };
         let mut hits = Vec::new();
@@ -200,7 +289,9 @@ impl LevelWords {
             };
             // Leading phrases.
             let mut i = s;
-            while let Some((n, p)) = self.at(phrases, toks, i, e, &[Position::Prefix, Position::Any]) {
+            while let Some((n, p)) =
+                self.at(phrases, toks, i, e, &[Position::Prefix, Position::Any])
+            {
                 hits.push(hit(i, n, p, p.position != Position::Any));
                 i += n;
             }
@@ -252,13 +343,23 @@ mod tests {
     fn read(title: &str) -> Vec<(String, String)> {
         let toks: Vec<&str> = title.split(' ').collect();
         let segs = vec![0u16; toks.len()];
-        words().find("general", &toks, &segs).into_iter().map(|h| (h.phrase, h.level.to_string())).collect()
+        words()
+            .find("general", &toks, &segs)
+            .into_iter()
+            .map(|h| (h.phrase, h.level.to_string()))
+            .collect()
     }
 
     #[test]
     fn reads_prefix_suffix_and_anywhere() {
-        assert_eq!(read("senior software engineer ii"), [("senior".into(), "P3".into()), ("ii".into(), "P2".into())]);
-        assert_eq!(read("engineering manager"), [("manager".into(), "M2".into())]);
+        assert_eq!(
+            read("senior software engineer ii"),
+            [("senior".into(), "P3".into()), ("ii".into(), "P2".into())]
+        );
+        assert_eq!(
+            read("engineering manager"),
+            [("manager".into(), "M2".into())]
+        );
         assert_eq!(read("head of data"), [("head of".into(), "M5".into())]);
         assert_eq!(read("charge nurse"), [("charge".into(), "M1".into())]);
     }
@@ -284,9 +385,13 @@ mod tests {
 
     #[test]
     fn bad_rows_name_the_line() {
-        let e = LevelWords::parse("ladder,phrase,level,position,note\ngeneral,senior,P9,any,\n").unwrap_err().to_string();
+        let e = LevelWords::parse("ladder,phrase,level,position,note\ngeneral,senior,P9,any,\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("level_words.csv:2") && e.contains("P9"), "{e}");
-        let e = LevelWords::parse("ladder,phrase,level,position,note\ngeneral,senior,P3,middle,\n").unwrap_err().to_string();
+        let e = LevelWords::parse("ladder,phrase,level,position,note\ngeneral,senior,P3,middle,\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("position"), "{e}");
     }
 }

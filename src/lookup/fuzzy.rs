@@ -12,8 +12,10 @@ use fst::{IntoStreamer, Map, Streamer};
 use levenshtein_automata::LevenshteinAutomatonBuilder;
 use std::sync::LazyLock;
 
-static LEV1: LazyLock<LevenshteinAutomatonBuilder> = LazyLock::new(|| LevenshteinAutomatonBuilder::new(1, true));
-static LEV2: LazyLock<LevenshteinAutomatonBuilder> = LazyLock::new(|| LevenshteinAutomatonBuilder::new(2, true));
+static LEV1: LazyLock<LevenshteinAutomatonBuilder> =
+    LazyLock::new(|| LevenshteinAutomatonBuilder::new(1, true));
+static LEV2: LazyLock<LevenshteinAutomatonBuilder> =
+    LazyLock::new(|| LevenshteinAutomatonBuilder::new(2, true));
 
 /// A corrected token.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -29,11 +31,18 @@ pub struct Correction {
 /// Correct `token` against the vocabulary, if it is unknown and close to a known word.
 pub fn correct(vocab: &Map<Vec<u8>>, token: &str) -> Option<Correction> {
     let len = token.len();
-    if len < MIN_LEN_ONE_TYPO || !token.bytes().all(|b| b.is_ascii_lowercase()) || vocab.contains_key(token) {
+    if len < MIN_LEN_ONE_TYPO
+        || !token.bytes().all(|b| b.is_ascii_lowercase())
+        || vocab.contains_key(token)
+    {
         return None;
     }
     let max = if len >= MIN_LEN_TWO_TYPOS { 2 } else { 1 };
-    let dfa = if max == 2 { LEV2.build_dfa(token) } else { LEV1.build_dfa(token) };
+    let dfa = if max == 2 {
+        LEV2.build_dfa(token)
+    } else {
+        LEV1.build_dfa(token)
+    };
     // PERF: a changed first letter counts as two edits, more than a short word may have, so
     // only words with the same first letter can win: bound the walk to that slice of the fst
     // instead of letting the automaton fan out from every first letter.
@@ -47,7 +56,9 @@ pub fn correct(vocab: &Map<Vec<u8>>, token: &str) -> Option<Correction> {
         if seen > MAX_TYPO_DERIVATIONS {
             break;
         }
-        let Ok(word) = std::str::from_utf8(key) else { continue };
+        let Ok(word) = std::str::from_utf8(key) else {
+            continue;
+        };
         let d = dfa.distance(state).to_u8();
         if d == 0 || d > max || word.len() < MIN_LEN_ONE_TYPO - 1 {
             continue;
@@ -60,7 +71,11 @@ pub fn correct(vocab: &Map<Vec<u8>>, token: &str) -> Option<Correction> {
             best = Some((d, count, word.to_string()));
         }
     }
-    best.map(|(distance, _, to)| Correction { from: token.to_string(), to, distance })
+    best.map(|(distance, _, to)| Correction {
+        from: token.to_string(),
+        to,
+        distance,
+    })
 }
 
 #[cfg(test)]
@@ -68,7 +83,13 @@ mod tests {
     use super::*;
 
     fn vocab() -> Map<Vec<u8>> {
-        Map::from_iter([("engineer", 5u64), ("engineering", 2), ("nurse", 3), ("security", 4)]).unwrap()
+        Map::from_iter([
+            ("engineer", 5u64),
+            ("engineering", 2),
+            ("nurse", 3),
+            ("security", 4),
+        ])
+        .unwrap()
     }
 
     #[test]
@@ -79,7 +100,10 @@ mod tests {
         assert_eq!(correct(&v, "enigneer").unwrap().distance, 1);
         assert!(correct(&v, "engineer").is_none());
         assert!(correct(&v, "nurs").is_none(), "too short to correct");
-        assert!(correct(&v, "xngineer").is_none(), "first-letter change counts two");
+        assert!(
+            correct(&v, "xngineer").is_none(),
+            "first-letter change counts two"
+        );
         assert!(correct(&v, "plumber").is_none());
     }
 }

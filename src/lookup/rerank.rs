@@ -47,7 +47,10 @@ fn coverage(query: &[&str], key: &str, weight: &dyn Fn(&str) -> f64) -> (f64, f6
             q_in_k += w;
         }
     }
-    (if q_all > 0.0 { q_in_k / q_all } else { 0.0 }, if k_all > 0.0 { k_in_q / k_all } else { 0.0 })
+    (
+        if q_all > 0.0 { q_in_k / q_all } else { 0.0 },
+        if k_all > 0.0 { k_in_q / k_all } else { 0.0 },
+    )
 }
 
 /// The token-overlap part of [`similarity_weighted`] alone (cheap): used to pick which BM25
@@ -67,14 +70,24 @@ pub fn similarity(query: &[&str], key: &str) -> Similarity {
 
 /// [`similarity`] with the query's joined text precomputed and word weights (re-ranking scores
 /// many keys against one query).
-pub fn similarity_weighted(query: &[&str], query_text: &str, key: &str, weight: &dyn Fn(&str) -> f64) -> Similarity {
+pub fn similarity_weighted(
+    query: &[&str],
+    query_text: &str,
+    key: &str,
+    weight: &dyn Fn(&str) -> f64,
+) -> Similarity {
     if query.is_empty() || key.is_empty() {
         return Similarity::default();
     }
     let (query_coverage, key_coverage) = coverage(query, key, weight);
     let jaro_winkler = strsim::jaro_winkler(query_text, key);
     let score = W_QUERY * query_coverage + W_KEY * key_coverage + W_JW * jaro_winkler;
-    Similarity { query_coverage, key_coverage, jaro_winkler, score }
+    Similarity {
+        query_coverage,
+        key_coverage,
+        jaro_winkler,
+        score,
+    }
 }
 
 #[cfg(test)]

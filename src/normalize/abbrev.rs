@@ -45,10 +45,21 @@ impl Abbreviations {
 
     /// Parse the CSV text of the table.
     pub fn parse(text: &str) -> Result<Abbreviations> {
-        let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(text.as_bytes());
-        let headers = rdr.headers().map_err(|e| Error::data(FILE, Some(1), "header", e.to_string()))?.clone();
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(false)
+            .from_reader(text.as_bytes());
+        let headers = rdr
+            .headers()
+            .map_err(|e| Error::data(FILE, Some(1), "header", e.to_string()))?
+            .clone();
         if headers.iter().collect::<Vec<_>>() != ["abbr", "expansion", "context", "note"] {
-            return Err(Error::data(FILE, Some(1), "header", "expected columns abbr,expansion,context,note"));
+            return Err(Error::data(
+                FILE,
+                Some(1),
+                "header",
+                "expected columns abbr,expansion,context,note",
+            ));
         }
         let mut t = Abbreviations::default();
         let mut seen = std::collections::HashSet::new();
@@ -61,34 +72,66 @@ impl Abbreviations {
             let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
             let abbr = words(&rec[0]);
             let expansion = words(&rec[1]);
-            let context: Vec<String> = rec[2].split('|').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+            let context: Vec<String> = rec[2]
+                .split('|')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
             if abbr.is_empty() {
                 return Err(Error::data(FILE, line, "abbr", "empty abbreviation"));
             }
             if expansion.is_empty() {
-                return Err(Error::data(FILE, line, "expansion", format!("empty expansion for {:?}", &rec[0])));
+                return Err(Error::data(
+                    FILE,
+                    line,
+                    "expansion",
+                    format!("empty expansion for {:?}", &rec[0]),
+                ));
             }
             for w in abbr.iter().chain(&expansion).chain(&context) {
                 if w.chars().any(|c| c.is_uppercase()) {
-                    return Err(Error::data(FILE, line, "abbr", format!("{w:?} must be lowercase")));
+                    return Err(Error::data(
+                        FILE,
+                        line,
+                        "abbr",
+                        format!("{w:?} must be lowercase"),
+                    ));
                 }
             }
             if !seen.insert((abbr.clone(), context.clone())) {
-                return Err(Error::data(FILE, line, "abbr", format!("{:?} is listed twice with the same context", &rec[0])));
+                return Err(Error::data(
+                    FILE,
+                    line,
+                    "abbr",
+                    format!("{:?} is listed twice with the same context", &rec[0]),
+                ));
             }
             t.len += 1;
-            t.by_first.entry(abbr[0].clone()).or_default().push(Rule { abbr, expansion, context });
+            t.by_first.entry(abbr[0].clone()).or_default().push(Rule {
+                abbr,
+                expansion,
+                context,
+            });
         }
         for rules in t.by_first.values_mut() {
             // Longest abbreviation first; among equals, context rules before the fallback.
-            rules.sort_by(|a, b| b.abbr.len().cmp(&a.abbr.len()).then(b.context.len().min(1).cmp(&a.context.len().min(1))));
+            rules.sort_by(|a, b| {
+                b.abbr
+                    .len()
+                    .cmp(&a.abbr.len())
+                    .then(b.context.len().min(1).cmp(&a.context.len().min(1)))
+            });
         }
         // Idempotence: no word of an expansion may itself be an abbreviation.
         for rules in t.by_first.values() {
             for r in rules {
                 for w in &r.expansion {
                     if let Some(rs) = t.by_first.get(w) {
-                        if rs.iter().any(|x| x.abbr.len() == 1 && x.expansion != [w.clone()]) {
+                        if rs
+                            .iter()
+                            .any(|x| x.abbr.len() == 1 && x.expansion != [w.clone()])
+                        {
                             return Err(Error::data(FILE, None, "expansion", format!(
                                 "expansion {:?} of {:?} contains {w:?}, which is itself an abbreviation: expand it fully",
                                 r.expansion.join(" "), r.abbr.join(" "))));
@@ -112,7 +155,12 @@ impl Abbreviations {
 
     /// Try to expand the abbreviation starting at `tokens[i]`. `all` holds every word of the
     /// title, for context checks. Returns the number of tokens consumed and the expansion.
-    pub fn expand_at<'a>(&'a self, tokens: &[&str], i: usize, all: &[&str]) -> Option<(usize, &'a [String])> {
+    pub fn expand_at<'a>(
+        &'a self,
+        tokens: &[&str],
+        i: usize,
+        all: &[&str],
+    ) -> Option<(usize, &'a [String])> {
         let rules = self.by_first.get(tokens[i])?;
         for r in rules {
             let n = r.abbr.len();
@@ -138,7 +186,10 @@ mod tests {
         let a = Abbreviations::parse(T).unwrap();
         let toks = ["sr", "pm", "software"];
         assert_eq!(a.expand_at(&toks, 0, &toks).unwrap().1, ["senior"]);
-        assert_eq!(a.expand_at(&toks, 1, &toks).unwrap().1, ["product", "manager"]);
+        assert_eq!(
+            a.expand_at(&toks, 1, &toks).unwrap().1,
+            ["product", "manager"]
+        );
         let alone = ["pm"];
         assert!(a.expand_at(&alone, 0, &alone).is_none());
         let cs = ["cust", "svc", "rep"];
@@ -147,11 +198,20 @@ mod tests {
 
     #[test]
     fn rejects_bad_rows_with_line_numbers() {
-        let e = Abbreviations::parse("abbr,expansion,context,note\nsr,,,\n").unwrap_err().to_string();
-        assert!(e.contains("abbreviations.csv:2") && e.contains("expansion"), "{e}");
-        let e = Abbreviations::parse("abbr,expansion\nsr,senior\n").unwrap_err().to_string();
+        let e = Abbreviations::parse("abbr,expansion,context,note\nsr,,,\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("abbreviations.csv:2") && e.contains("expansion"),
+            "{e}"
+        );
+        let e = Abbreviations::parse("abbr,expansion\nsr,senior\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("header"), "{e}");
-        let e = Abbreviations::parse("abbr,expansion,context,note\nsr,senior,,\nsr,senior,,\n").unwrap_err().to_string();
+        let e = Abbreviations::parse("abbr,expansion,context,note\nsr,senior,,\nsr,senior,,\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("twice"), "{e}");
     }
 }

@@ -32,13 +32,26 @@ fn is_latin_extended(c: char) -> bool {
 pub fn fold(s: &str) -> String {
     // PERF: most titles are plain ASCII; skip the Unicode machinery for them.
     if s.is_ascii() {
-        return s.bytes().map(|b| if b.is_ascii_control() { ' ' } else { b.to_ascii_lowercase() as char }).collect();
+        return s
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_control() {
+                    ' '
+                } else {
+                    b.to_ascii_lowercase() as char
+                }
+            })
+            .collect();
     }
     let mut out = String::with_capacity(s.len());
     // Lowercase first, then classify: a character whose lowercase form lands in another class
     // (U+A7DC lowercases to U+019B, a Latin letter) must be treated as that form, or folding
     // twice would differ from folding once.
-    for c in s.nfkd().flat_map(char::to_lowercase).flat_map(|c| std::iter::once(c).nfkd()) {
+    for c in s
+        .nfkd()
+        .flat_map(char::to_lowercase)
+        .flat_map(|c| std::iter::once(c).nfkd())
+    {
         if is_combining_mark(c) {
             continue;
         }

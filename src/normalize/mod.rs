@@ -82,7 +82,11 @@ impl Normalized {
 
     /// Number of compound parts (1 for an ordinary title).
     pub fn parts(&self) -> usize {
-        self.tokens.iter().map(|t| t.part as usize + 1).max().unwrap_or(0)
+        self.tokens
+            .iter()
+            .map(|t| t.part as usize + 1)
+            .max()
+            .unwrap_or(0)
     }
 }
 
@@ -108,7 +112,10 @@ pub struct Normalizer {
 impl Normalizer {
     /// Load the abbreviation and noise tables.
     pub fn load(data: &DataFiles) -> Result<Normalizer> {
-        Ok(Normalizer { abbreviations: Abbreviations::load(data)?, noise: Noise::load(data)? })
+        Ok(Normalizer {
+            abbreviations: Abbreviations::load(data)?,
+            noise: Noise::load(data)?,
+        })
     }
 
     /// The abbreviation table.
@@ -131,7 +138,10 @@ impl Normalizer {
         // expand to, grown until stable, so that normalizing the output again sees the same
         // contexts ("cs eng" -> "cs engineer" must not become "customer success engineer" only
         // on a second pass).
-        let mut context: Vec<String> = raw_segments.iter().flat_map(|s| s.tokens.iter().map(|t| t.text.clone())).collect();
+        let mut context: Vec<String> = raw_segments
+            .iter()
+            .flat_map(|s| s.tokens.iter().map(|t| t.text.clone()))
+            .collect();
         for _ in 0..3 {
             let refs: Vec<&str> = context.iter().map(String::as_str).collect();
             let mut grown = context.clone();
@@ -162,13 +172,21 @@ impl Normalizer {
             // in "Receptionist - Pittsburgh, PA" never becomes a physician assistant.
             let raw_words: Vec<&str> = seg.tokens.iter().map(|t| t.text.as_str()).collect();
             if seen_first && self.noise.is_location(&raw_words) {
-                out.dropped.push(Dropped { text: raw_words.join(" "), reason: "location".into() });
+                out.dropped.push(Dropped {
+                    text: raw_words.join(" "),
+                    reason: "location".into(),
+                });
                 continue;
             }
             seen_first = true;
             // Patterns again over the segment's words, so a pattern sees the same text in a
             // second pass over normalized output (idempotence).
-            let joined = seg.tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+            let joined = seg
+                .tokens
+                .iter()
+                .map(|t| t.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
             let (rejoined, cut) = self.noise.cut_patterns(&joined);
             let toks: Vec<segment::RawToken> = if cut.is_empty() {
                 seg.tokens.clone()
@@ -190,12 +208,17 @@ impl Normalizer {
                 .into_iter()
                 .flat_map(|t| {
                     let single = [t.text.as_str()];
-                    if t.text.contains('/') && self.abbreviations.expand_at(&single, 0, &all).is_none() {
+                    if t.text.contains('/')
+                        && self.abbreviations.expand_at(&single, 0, &all).is_none()
+                    {
                         t.text
                             .split('/')
                             .filter(|p| !p.is_empty())
                             .enumerate()
-                            .map(|(i, p)| segment::RawToken { text: p.to_string(), break_before: if i == 0 { t.break_before } else { true } })
+                            .map(|(i, p)| segment::RawToken {
+                                text: p.to_string(),
+                                break_before: if i == 0 { t.break_before } else { true },
+                            })
                             .collect::<Vec<_>>()
                     } else {
                         vec![t]
@@ -243,24 +266,39 @@ impl Normalizer {
             while i < words.len() {
                 match self.noise.word_at(&words, i) {
                     Some(n) => {
-                        kinds[i..i + n].iter_mut().for_each(|k| *k = TokenKind::Noise);
+                        kinds[i..i + n]
+                            .iter_mut()
+                            .for_each(|k| *k = TokenKind::Noise);
                         i += n;
                     }
                     None => i += 1,
                 }
             }
-            let content: Vec<&str> = words.iter().zip(&kinds).filter(|(_, k)| **k == TokenKind::Content).map(|(w, _)| *w).collect();
+            let content: Vec<&str> = words
+                .iter()
+                .zip(&kinds)
+                .filter(|(_, k)| **k == TokenKind::Content)
+                .map(|(w, _)| *w)
+                .collect();
             let reason = if content.is_empty() {
                 Some("noise")
             } else if seen_content && self.noise.is_location(&content) {
                 Some("location")
-            } else if seen_content && content.iter().all(|w| w.chars().all(|c| c.is_ascii_digit())) && content.iter().any(|w| w.len() >= 3) {
+            } else if seen_content
+                && content
+                    .iter()
+                    .all(|w| w.chars().all(|c| c.is_ascii_digit()))
+                && content.iter().any(|w| w.len() >= 3)
+            {
                 Some("number")
             } else {
                 None
             };
             if let Some(reason) = reason {
-                out.dropped.push(Dropped { text: words.join(" "), reason: reason.into() });
+                out.dropped.push(Dropped {
+                    text: words.join(" "),
+                    reason: reason.into(),
+                });
                 continue;
             }
             seen_content = true;
@@ -272,7 +310,12 @@ impl Normalizer {
                 if brk && k > 0 && part < u8::MAX {
                     part += 1;
                 }
-                out.tokens.push(Token { text: w, kind, segment: seg_index, part });
+                out.tokens.push(Token {
+                    text: w,
+                    kind,
+                    segment: seg_index,
+                    part,
+                });
             }
             seg_index += 1;
         }
@@ -282,7 +325,11 @@ impl Normalizer {
 }
 
 fn push_cut(out: &mut Normalized, cut: Vec<(String, String)>) {
-    out.dropped.extend(cut.into_iter().filter(|(t, _)| !t.is_empty()).map(|(text, reason)| Dropped { text, reason }));
+    out.dropped.extend(
+        cut.into_iter()
+            .filter(|(t, _)| !t.is_empty())
+            .map(|(text, reason)| Dropped { text, reason }),
+    );
 }
 
 #[cfg(test)]
@@ -302,12 +349,18 @@ mod tests {
 
     #[test]
     fn expands_strips_and_segments() {
-        assert_eq!(text("Sr. InfoSec Eng II"), "senior information security engineer ii");
+        assert_eq!(
+            text("Sr. InfoSec Eng II"),
+            "senior information security engineer ii"
+        );
         let n = norm().normalize("Warehouse Associate - 2nd Shift - Req #48213");
         assert_eq!(n.text(), "warehouse associate");
         assert!(n.dropped.iter().any(|d| d.reason == "requisition"));
         let n = norm().normalize("Accountant (Remote, Austin TX)");
-        assert_eq!(n.content().map(|t| t.text.as_str()).collect::<Vec<_>>(), ["accountant"]);
+        assert_eq!(
+            n.content().map(|t| t.text.as_str()).collect::<Vec<_>>(),
+            ["accountant"]
+        );
         assert!(n.dropped.iter().any(|d| d.reason == "location"));
         assert_eq!(norm().normalize("Controller / Office Manager").parts(), 2);
         assert!(norm().normalize("N/A").junk);
@@ -334,7 +387,15 @@ mod tests {
     #[test]
     fn proptest_regressions_stay_idempotent() {
         let long = "a".repeat(100) + " " + &"b".repeat(50);
-        for s in ["\u{A7DC}", "a&\u{C6}'\u{B2}", "\u{10F00}#'\u{104B0}", "cs eng", "a#{\u{114D0}", "a#{5", long.as_str()] {
+        for s in [
+            "\u{A7DC}",
+            "a&\u{C6}'\u{B2}",
+            "\u{10F00}#'\u{104B0}",
+            "cs eng",
+            "a#{\u{114D0}",
+            "a#{5",
+            long.as_str(),
+        ] {
             assert_eq!(text(&text(s)), text(s), "{s:?}");
         }
     }

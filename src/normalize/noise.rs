@@ -69,7 +69,13 @@ impl Phrases {
 
     /// Length of the longest phrase starting at `tokens[i]`.
     fn longest_at(&self, tokens: &[&str], i: usize) -> Option<usize> {
-        self.by_first.get(tokens[i])?.iter().find(|p| i + p.len() <= tokens.len() && p.iter().zip(&tokens[i..]).all(|(a, b)| a == b)).map(Vec::len)
+        self.by_first
+            .get(tokens[i])?
+            .iter()
+            .find(|p| {
+                i + p.len() <= tokens.len() && p.iter().zip(&tokens[i..]).all(|(a, b)| a == b)
+            })
+            .map(Vec::len)
     }
 }
 
@@ -87,10 +93,13 @@ impl Noise {
         })?;
         let mut patterns = Vec::new();
         for p in f.pattern {
-            let re = Regex::new(&p.regex).map_err(|e| Error::data(FILE, None, format!("pattern {}", p.name), e.to_string()))?;
+            let re = Regex::new(&p.regex).map_err(|e| {
+                Error::data(FILE, None, format!("pattern {}", p.name), e.to_string())
+            })?;
             patterns.push((p.name, re));
         }
-        let any_pattern = RegexSet::new(patterns.iter().map(|(_, r)| r.as_str())).map_err(|e| Error::data(FILE, None, "pattern", e.to_string()))?;
+        let any_pattern = RegexSet::new(patterns.iter().map(|(_, r)| r.as_str()))
+            .map_err(|e| Error::data(FILE, None, "pattern", e.to_string()))?;
         let mut words = Phrases::default();
         for w in &f.words {
             words.insert(phrase(w));
@@ -102,7 +111,12 @@ impl Noise {
                 continue;
             }
             if line.chars().any(|c| c.is_uppercase()) {
-                return Err(Error::data(LOCATIONS, Some(i + 1), "name", "place names must be lowercase"));
+                return Err(Error::data(
+                    LOCATIONS,
+                    Some(i + 1),
+                    "name",
+                    "place names must be lowercase",
+                ));
             }
             locations.insert(phrase(line));
         }

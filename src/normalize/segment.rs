@@ -41,7 +41,10 @@ impl Cutter {
             let text = std::mem::take(&mut self.tok);
             let is_and = text == "and";
             let pending = std::mem::take(&mut self.pending_break);
-            self.seg.tokens.push(RawToken { text, break_before: pending || is_and });
+            self.seg.tokens.push(RawToken {
+                text,
+                break_before: pending || is_and,
+            });
         }
         self.dotted = false;
     }
@@ -61,7 +64,11 @@ impl Cutter {
 /// Length of the word that starts at `from`, counting letters and digits and reading through
 /// apostrophes (which the cutter drops, joining the word).
 fn alnum_run_len(chars: &[char], from: usize) -> usize {
-    chars[from..].iter().take_while(|c| c.is_alphanumeric() || **c == '\'').filter(|c| c.is_alphanumeric()).count()
+    chars[from..]
+        .iter()
+        .take_while(|c| c.is_alphanumeric() || **c == '\'')
+        .filter(|c| c.is_alphanumeric())
+        .count()
 }
 
 /// Cut folded text into segments of raw tokens.
@@ -80,7 +87,11 @@ pub fn segment(folded: &str) -> Vec<RawSegment> {
         let ch = chars[i];
         let prev = if i > 0 { chars[i - 1] } else { ' ' };
         // The next character that stays (apostrophes are dropped, so look past them).
-        let next = chars[(i + 1).min(n)..].iter().copied().find(|c| *c != '\'').unwrap_or(' ');
+        let next = chars[(i + 1).min(n)..]
+            .iter()
+            .copied()
+            .find(|c| *c != '\'')
+            .unwrap_or(' ');
         match ch {
             _ if ch.is_alphanumeric() => c.tok.push(ch),
             ',' | ';' | ':' | '|' => c.end_segment(),
@@ -97,7 +108,11 @@ pub fn segment(folded: &str) -> Vec<RawSegment> {
             }
             '/' => {
                 let left = c.tok.chars().count();
-                let right = if i + 1 < n { alnum_run_len(&chars, i + 1) } else { 0 };
+                let right = if i + 1 < n {
+                    alnum_run_len(&chars, i + 1)
+                } else {
+                    0
+                };
                 if (1..=3).contains(&left) && (1..=3).contains(&right) && !c.tok.contains('/') {
                     c.tok.push('/');
                 } else {
@@ -109,7 +124,9 @@ pub fn segment(folded: &str) -> Vec<RawSegment> {
             }
             '&' => {
                 let left = c.tok.chars().count();
-                if (1..=2).contains(&left) && next.is_alphanumeric() && alnum_run_len(&chars, i + 1) <= 2
+                if (1..=2).contains(&left)
+                    && next.is_alphanumeric()
+                    && alnum_run_len(&chars, i + 1) <= 2
                 {
                     c.tok.push('&');
                 } else {
@@ -120,7 +137,8 @@ pub fn segment(folded: &str) -> Vec<RawSegment> {
             }
             '+' | '#' if !c.tok.is_empty() && !next.is_alphanumeric() => c.tok.push(ch),
             '.' if next.is_alphabetic()
-                && (c.dotted || (c.tok.chars().count() == 1 && c.tok.chars().all(char::is_alphabetic))) =>
+                && (c.dotted
+                    || (c.tok.chars().count() == 1 && c.tok.chars().all(char::is_alphabetic))) =>
             {
                 c.dotted = true;
             }
@@ -137,14 +155,23 @@ mod tests {
     use super::*;
 
     fn texts(s: &str) -> Vec<Vec<String>> {
-        segment(s).into_iter().map(|g| g.tokens.into_iter().map(|t| t.text).collect()).collect()
+        segment(s)
+            .into_iter()
+            .map(|g| g.tokens.into_iter().map(|t| t.text).collect())
+            .collect()
     }
 
     #[test]
     fn segments_on_commas_dashes_and_brackets() {
-        assert_eq!(texts("vp, sales - emea (remote)"), vec![vec!["vp"], vec!["sales"], vec!["emea"], vec!["remote"]]);
+        assert_eq!(
+            texts("vp, sales - emea (remote)"),
+            vec![vec!["vp"], vec!["sales"], vec!["emea"], vec!["remote"]]
+        );
         assert!(segment("rn - icu (nights)")[2].bracketed);
-        assert_eq!(texts("back-end engineer"), vec![vec!["back", "end", "engineer"]]);
+        assert_eq!(
+            texts("back-end engineer"),
+            vec![vec!["back", "end", "engineer"]]
+        );
         assert_eq!(texts("cdl-a driver"), vec![vec!["cdl", "a", "driver"]]);
     }
 
@@ -154,7 +181,10 @@ mod tests {
         assert_eq!(texts("ui/ux designer"), vec![vec!["ui/ux", "designer"]]);
         assert_eq!(texts("r&d engineer"), vec![vec!["r&d", "engineer"]]);
         assert_eq!(texts("c++ developer"), vec![vec!["c++", "developer"]]);
-        assert_eq!(texts("r.n. sr. director's"), vec![vec!["rn", "sr", "directors"]]);
+        assert_eq!(
+            texts("r.n. sr. director's"),
+            vec![vec!["rn", "sr", "directors"]]
+        );
     }
 
     #[test]
@@ -162,7 +192,13 @@ mod tests {
         let s = segment("controller / office manager");
         assert!(s[0].tokens[1].break_before);
         let s = segment("bookkeeper & receptionist");
-        assert_eq!(s[0].tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(), ["bookkeeper", "and", "receptionist"]);
+        assert_eq!(
+            s[0].tokens
+                .iter()
+                .map(|t| t.text.as_str())
+                .collect::<Vec<_>>(),
+            ["bookkeeper", "and", "receptionist"]
+        );
         assert!(s[0].tokens[1].break_before && !s[0].tokens[2].break_before);
     }
 }

@@ -159,7 +159,11 @@ pub struct Taxonomy {
 impl Taxonomy {
     /// Build from roles (codes must be unique; checked by the loader).
     pub fn new(roles: Vec<Role>) -> Taxonomy {
-        let by_code = roles.iter().enumerate().map(|(i, r)| (r.code.clone(), i)).collect();
+        let by_code = roles
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.code.clone(), i))
+            .collect();
         Taxonomy { roles, by_code }
     }
 
