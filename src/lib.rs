@@ -32,6 +32,31 @@
 //! With files on disk, [`Engine::open`] reads `data/` and reuses the artifacts in `index/`,
 //! rebuilding them when the data changed (a manifest records the data's content hash).
 //!
+//! ## A whole export
+//!
+//! [`bulk::normalize`] streams a CSV, TSV or JSONL export through the engine in parallel chunks
+//! and writes every row back, in order, with the role, level, confidence and SOC columns added:
+//!
+//! ```
+//! use titlematch::bulk::{self, BulkOptions, Column};
+//! # let engine = titlematch::Engine::builtin()?;
+//! let input = "id,Job Title\n1,RN - ICU (Nights)\n2,Cust Svc Rep\n";
+//! let mut output = Vec::new();
+//! let opts = BulkOptions { column: Column::Name("Job Title".into()), ..BulkOptions::default() };
+//! let summary = bulk::normalize(&engine, input.as_bytes(), &mut output, &opts)?;
+//! assert_eq!((summary.rows_in, summary.rows_out), (2, 2));
+//! # Ok::<(), titlematch::Error>(())
+//! ```
+//!
+//! ## Around the engine
+//!
+//! - [`bulk`]: exports in, every row out, errors file, summary.
+//! - [`review`]: the SQLite review queue; approved aliases come back through
+//!   [`Engine::set_overlay`] and are exact matches from then on.
+//! - [`server`]: the HTTP API and the review page.
+//! - [`eval`]: accuracy and calibration on labeled titles, and fitting [`score::Scoring`].
+//! - [`soc`]: O\*NET-SOC suggestions from an O\*NET database ([`Engine::set_onet`]).
+//!
 //! ## The pipeline
 //!
 //! 1. [`normalize`]: Unicode folding, punctuation, abbreviations (data), noise (data),
