@@ -45,7 +45,6 @@ fn bulk_options(format: Format, sel: u8) -> BulkOptions {
         2 => Column::Index(1),
         _ => Column::Name("title".into()),
     };
-    let has_header = sel & 4 == 0 || matches!(column, Column::Index(_)) && sel & 4 != 0;
     let format = match (format, sel & 0x18) {
         (Format::Jsonl, _) => Format::Jsonl,
         (_, 0x08) => Format::Tsv,
@@ -54,7 +53,7 @@ fn bulk_options(format: Format, sel: u8) -> BulkOptions {
     BulkOptions {
         format: Some(format),
         column,
-        has_header,
+        has_header: sel & 4 == 0,
         delimiter: if sel & 0x20 != 0 { Some(b';') } else { None },
         chunk_rows: 1 + (sel as usize >> 6),
         cache_entries: 4,
