@@ -30,3 +30,6 @@ mod eval_cli;
 
 // O*NET suggestions.
 mod onet;
+
+// Inputs found by fuzzing (tests/fuzz), replayed.
+mod fuzz_regressions;

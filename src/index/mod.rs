@@ -354,3 +354,55 @@ fn read_fst(path: &PathBuf) -> Result<Map<Vec<u8>>> {
         .map_err(|e| Error::index(path, format!("checksum: {e}")))?;
     Ok(map)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::DataFiles;
+
+    fn parts() -> (Taxonomy, Normalizer, String) {
+        let data = DataFiles::builtin();
+        (
+            crate::taxonomy::load_roles(&data).unwrap(),
+            Normalizer::load(&data).unwrap(),
+            data.content_hash(),
+        )
+    }
+
+    #[test]
+    fn builds_opens_and_refuses_stale_artifacts() {
+        let (tax, norm, hash) = parts();
+        let dir = tempfile::tempdir().unwrap();
+        let built = Artifacts::build(&tax, &norm, &hash, Some(dir.path())).unwrap();
+        let id = built
+            .key_id("registered nurse")
+            .expect("canonical key present");
+        assert!(built.postings[id]
+            .iter()
+            .any(|r| tax.role(r.role as usize).code == "RNU.GEN"));
+        // Misspellings are keys but not words of the typo vocabulary.
+        assert!(built.token_fst.contains_key("engineer"));
+        assert!(!built.token_fst.contains_key("enginer"));
+
+        let opened = Artifacts::open(dir.path(), &tax, &hash).unwrap();
+        assert_eq!(opened.keys, built.keys);
+        assert_eq!(opened.text.len(), built.text.len());
+        assert!(
+            opened.word_weight("nurse") < opened.word_weight("zzzz"),
+            "unknown words weigh most"
+        );
+
+        let err = Artifacts::open(dir.path(), &tax, "another hash")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("built from other data") && err.contains("titlematch build"),
+            "{err}"
+        );
+        std::fs::write(dir.path().join("aliases.fst"), b"not an fst").unwrap();
+        assert!(
+            Artifacts::open(dir.path(), &tax, &hash).is_err(),
+            "a corrupt fst is refused"
+        );
+    }
+}
