@@ -190,3 +190,30 @@ fn engine_is_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<titlematch::Engine>();
 }
+
+#[test]
+fn industry_ladders_change_what_rank_words_mean() {
+    let engine = common::engine();
+    let with = |title: &str, ladder: &str| {
+        let opts = titlematch::MatchOptions {
+            ladder: ladder.into(),
+            ..Default::default()
+        };
+        engine.match_with(title, &opts).level_code()
+    };
+    // A bank VP is mid-career, not the general ladder's M6.
+    assert_eq!(with("VP, Credit Risk", "general").as_deref(), Some("M6"));
+    assert_eq!(with("VP, Credit Risk", "banking").as_deref(), Some("P4"));
+    assert_eq!(
+        with("Associate, Equity Research", "banking").as_deref(),
+        Some("P2")
+    );
+    // Faculty ranks keep "professor" for the role.
+    let m = engine.match_title("Assistant Professor of Biology");
+    assert_eq!(m.level_code().as_deref(), Some("P3"));
+    assert!(
+        m.role_code().is_some_and(|c| c.starts_with("PRF.")),
+        "{:?}",
+        m.role_code()
+    );
+}
