@@ -1007,6 +1007,13 @@ impl<R: BufRead> JsonlSource<R> {
                     )),
                     false,
                 )
+            } else if std::str::from_utf8(&self.buf).is_err() {
+                // Checked first: the key search does not decode the values it skips, and a line
+                // written back as it is must be UTF-8.
+                (
+                    Err((ErrorKind::InvalidUtf8, "invalid UTF-8".to_string())),
+                    false,
+                )
             } else {
                 match extract(&self.buf, &self.key, None) {
                     Ok(Found::Text(t)) => (Ok(t), true),
@@ -1021,13 +1028,6 @@ impl<R: BufRead> JsonlSource<R> {
                         )),
                         true,
                     ),
-                    Err(e) if std::str::from_utf8(&self.buf).is_err() => {
-                        let _ = e;
-                        (
-                            Err((ErrorKind::InvalidUtf8, "invalid UTF-8".to_string())),
-                            false,
-                        )
-                    }
                     Err(e) => (
                         Err((ErrorKind::NotJson, format!("not a JSON object: {e}"))),
                         false,
