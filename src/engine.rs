@@ -483,19 +483,7 @@ impl Engine {
             });
         }
         fn push(out: &mut Vec<Variant>, idx: Vec<usize>, src: &[&Token]) {
-            let mut idx = idx;
-            while idx
-                .first()
-                .is_some_and(|&i| EDGE_STOPWORDS.contains(&src[i].text.as_str()))
-            {
-                idx.remove(0);
-            }
-            while idx
-                .last()
-                .is_some_and(|&i| EDGE_STOPWORDS.contains(&src[i].text.as_str()))
-            {
-                idx.pop();
-            }
+            let idx = trim_edges(idx, src);
             if idx.is_empty() {
                 return;
             }
@@ -542,23 +530,14 @@ impl Engine {
                 );
             }
             let every: Vec<&LevelHit> = hits.iter().collect();
-            let mut core: Vec<usize> = scope
-                .iter()
-                .copied()
-                .filter(|&i| !in_hit(i, &every))
-                .collect();
-            while core
-                .first()
-                .is_some_and(|&i| EDGE_STOPWORDS.contains(&content[i].text.as_str()))
-            {
-                core.remove(0);
-            }
-            while core
-                .last()
-                .is_some_and(|&i| EDGE_STOPWORDS.contains(&content[i].text.as_str()))
-            {
-                core.pop();
-            }
+            let core = trim_edges(
+                scope
+                    .iter()
+                    .copied()
+                    .filter(|&i| !in_hit(i, &every))
+                    .collect(),
+                content,
+            );
             // "Director of Finance" is written "Finance Director" in aliases: try the rank after
             // the function.
             if let Some(h) = hits.iter().find(|h| h.start == scope[0] && !h.positional) {
@@ -1288,4 +1267,16 @@ impl Engine {
 
 fn round(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
+}
+
+/// Drop stop words ("of", "the", ...) from both ends of a list of token indices.
+fn trim_edges(mut idx: Vec<usize>, src: &[&Token]) -> Vec<usize> {
+    let stop = |i: &usize| EDGE_STOPWORDS.contains(&src[*i].text.as_str());
+    while idx.first().is_some_and(stop) {
+        idx.remove(0);
+    }
+    while idx.last().is_some_and(stop) {
+        idx.pop();
+    }
+    idx
 }

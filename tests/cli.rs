@@ -5,24 +5,10 @@
 //! 3. a broken data file is a clear error naming the file, line and field, exit code 2.
 
 use crate::common;
-use std::path::Path;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).unwrap();
-        }
-    }
-}
 
 fn workdir() -> tempfile::TempDir {
     let d = common::tempdir();
-    copy_dir(&common::repo().join("data"), &d.path().join("data"));
+    common::copy_dir(&common::repo().join("data"), &d.path().join("data"));
     d
 }
 

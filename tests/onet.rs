@@ -696,19 +696,6 @@ fn onet_fetch_downloads_and_unpacks_a_release() {
     assert!(offline.join("Alternate Titles.txt").is_file());
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).unwrap();
-        }
-    }
-}
-
 #[test]
 fn onet_suggest_prints_codes_for_review() {
     let d = common::tempdir();
@@ -716,7 +703,7 @@ fn onet_suggest_prints_codes_for_review() {
     mini_onet(&src, "");
     // A copy of data/ (read through ./data), so that edits elsewhere cannot change the keys
     // between the two runs.
-    copy_dir(&common::repo().join("data"), &d.path().join("data"));
+    common::copy_dir(&common::repo().join("data"), &d.path().join("data"));
     let soc = soc_dir();
     let args = [
         "onet",

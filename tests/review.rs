@@ -1261,7 +1261,7 @@ fn cli_export_import_and_store_paths() {
 /// tests run), its index built, and `n` pending candidates in `review.db`.
 fn prepared(n: usize, prefix: &str) -> (tempfile::TempDir, Vec<i64>) {
     let dir = common::tempdir();
-    copy_dir(&common::repo().join("data"), &dir.path().join("data"));
+    common::copy_dir(&common::repo().join("data"), &dir.path().join("data"));
     ok(&tm(
         dir.path(),
         &["build", "--data", "data", "--index", "index"],
@@ -1294,19 +1294,6 @@ fn prepared(n: usize, prefix: &str) -> (tempfile::TempDir, Vec<i64>) {
         all.iter().map(|c| (c.title.as_str(), c.id)).collect();
     let ids = inputs.iter().map(|c| by_title[c.title.as_str()]).collect();
     (dir, ids)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).unwrap();
-        }
-    }
 }
 
 /// A letters-only word for `i` (digits would be read as noise or levels).
