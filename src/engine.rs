@@ -188,8 +188,8 @@ impl Engine {
     /// Rebuild the artifacts in `index_dir` from `data_dir` unconditionally.
     pub fn build(data_dir: &Path, index_dir: &Path) -> Result<Engine> {
         let data = DataFiles::from_dir(data_dir)?;
-        if let Some(m) = Artifacts::read_manifest(index_dir) {
-            let _ = m;
+        // Without a manifest the artifacts count as stale, so the open below rebuilds them.
+        if Artifacts::read_manifest(index_dir).is_some() {
             let p = index_dir.join("manifest.json");
             std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
         }
@@ -416,7 +416,7 @@ impl Engine {
             }
             return m;
         };
-        self.fill(&mut m, &n, found, part_alt, opts);
+        self.fill(&mut m, found, part_alt, opts);
         if let (Some(onet), Some(role)) = (
             &self.onet,
             m.role
@@ -1086,16 +1086,8 @@ impl Engine {
         LevelRef { code, name, source }
     }
 
-    fn fill(
-        &self,
-        m: &mut Match,
-        n: &Normalized,
-        found: Found,
-        part_alt: Vec<Found>,
-        opts: &MatchOptions,
-    ) {
+    fn fill(&self, m: &mut Match, found: Found, part_alt: Vec<Found>, opts: &MatchOptions) {
         let role = self.taxonomy.role(found.role as usize);
-        let _ = n;
         let signals = &found.signals;
         let pinned = match (&found.overlay, found.alias) {
             (Some(o), _) => o.level,

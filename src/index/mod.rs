@@ -21,7 +21,7 @@ use crate::taxonomy::{AliasKind, Taxonomy};
 use fst::Map;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 pub use text::TextIndex;
 
 /// Version of the artifact layout; part of the manifest.
@@ -342,11 +342,13 @@ impl Artifacts {
     }
 }
 
-fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Write an artifact, naming the file on failure.
+pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
 }
 
-fn read_fst(path: &PathBuf) -> Result<Map<Vec<u8>>> {
+/// Read an fst artifact into memory and verify its checksum, naming the file on failure.
+pub(crate) fn read_fst(path: &Path) -> Result<Map<Vec<u8>>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let map = Map::new(bytes).map_err(|e| Error::index(path, e.to_string()))?;
     map.as_fst()

@@ -18,13 +18,13 @@
 use super::keys::{occupation_forms, variants, Keyer, TitleKey};
 use super::onet::{Occupation, OnetFiles, OnetInfo, TitleSource};
 use crate::error::{Error, Result};
-use crate::index::TextIndex;
+use crate::index::{read_fst, write, TextIndex};
 use fst::{IntoStreamer, Map, Streamer};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Version of the O*NET artifact layout.
 pub const FORMAT_VERSION: u32 = 1;
@@ -395,22 +395,9 @@ fn prune_stale(root: &Path, keep: &str, source: &str) {
     }
 }
 
-fn read_fst(path: &Path) -> Result<Map<Vec<u8>>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let map = Map::new(bytes).map_err(|e| Error::index(path, e.to_string()))?;
-    map.as_fst()
-        .verify()
-        .map_err(|e| Error::index(path, format!("checksum: {e}")))?;
-    Ok(map)
-}
-
 fn nanos() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0)
-}
-
-fn write(path: &PathBuf, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
 }
