@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::index::{AliasRef, Artifacts, ROLE_NAME};
 use crate::level::{self, Ladder, LevelCode, LevelHit, LevelWords};
 use crate::limits::{
-    BM25_CANDIDATES, COMPOUND_ORDER_PENALTY, GENERIC_TOKEN_KEYS, MAX_COMPOUND_PARTS, MAX_TOP,
+    BM25_CANDIDATES, BM25_HEAD_CANDIDATES, COMPOUND_ORDER_PENALTY, GENERIC_TOKEN_KEYS, MAX_COMPOUND_PARTS, MAX_TOP,
     MIN_PARTIAL_COVERAGE, MIN_PARTIAL_SCORE, RERANK_CANDIDATES, ROLE_EVIDENCE_BONUS,
     SPECIALIZE_MIN_SCORE,
 };
@@ -817,7 +817,11 @@ impl Engine {
         let (best_key, best_ref, best_sim, best_score) = ranked.first().cloned()?;
         // A candidate that explains little of the title (by word weight) is not an answer:
         // "Wizard of Light Bulb Moments" shares only "light" with "light rail operator".
-        if best_score < MIN_PARTIAL_SCORE || best_sim.query_coverage < MIN_PARTIAL_COVERAGE {
+        // A candidate with the title's head word names the kind of job even when the
+        // modifiers are unknown ("Music Theory Teacher" -> a teacher role).
+        if best_score < MIN_PARTIAL_SCORE
+            || (best_sim.query_coverage < MIN_PARTIAL_COVERAGE && !best_sim.head_match)
+        {
             return None;
         }
         let runner = ranked
@@ -978,30 +982,46 @@ impl Engine {
         let weight = |w: &str| self.artifacts.word_weight(w);
         // PERF: Jaro-Winkler is the costly part of re-ranking; token overlap alone orders the
         // BM25 candidates well enough to keep only the few that can still win.
-        let mut cands: Vec<(usize, f64)> = self
+        let mut kids: Vec<usize> = self
             .artifacts
             .text
             .search(query, BM25_CANDIDATES)
             .into_iter()
-            .map(|(kid, _)| {
+            .map(|(kid, _)| kid)
+            .collect();
+        let from_title = kids.len();
+        // BM25 favours the rarest word, which is usually a modifier ("sewing" in "Sewing
+        // Teacher"); the head word gets its own search so its roles are candidates too.
+        if query.len() > 1 {
+            if let Some(head) = lookup::rerank::head_word(query) {
+                for (kid, _) in self.artifacts.text.search(&[head], BM25_HEAD_CANDIDATES) {
+                    if !kids.contains(&kid) {
+                        kids.push(kid);
+                    }
+                }
+            }
+        }
+        let mut cands: Vec<(usize, f64)> = kids
+            .iter()
+            .map(|&kid| {
                 (
                     kid,
                     lookup::rerank::overlap_score(query, &self.artifacts.keys[kid], &weight),
                 )
             })
             .collect();
-        cands.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        // How many of the candidate keys each role owns: a role with several aliases sharing
-        // the title's words ("maintenance technician", "maintenance mechanic", ...) is a better
-        // guess for a bare "Maintenance" than a role with one.
+        // How many of the title search's candidate keys each role owns: a role with several
+        // aliases sharing the title's words ("maintenance technician", "maintenance mechanic",
+        // ...) is a better guess for a bare "Maintenance" than a role with one.
         let mut owned: HashMap<u32, usize> = HashMap::new();
-        for (kid, overlap) in &cands {
+        for (kid, overlap) in &cands[..from_title] {
             if *overlap > 0.0 {
                 for r in &self.artifacts.postings[*kid] {
                     *owned.entry(r.role).or_default() += 1;
                 }
             }
         }
+        cands.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         cands.truncate(RERANK_CANDIDATES);
         for (kid, _) in cands {
             let sim =

@@ -27,6 +27,9 @@ pub const MAX_TYPO_DERIVATIONS: usize = 50;
 /// BM25 candidates fetched from tantivy before re-ranking.
 pub const BM25_CANDIDATES: usize = 20;
 
+/// BM25 candidates fetched for the title's head word alone (see `HEAD_MATCH_BONUS`).
+pub const BM25_HEAD_CANDIDATES: usize = 10;
+
 /// BM25 candidates that get the full re-rank score (with Jaro-Winkler), chosen by token
 /// overlap. Enough to fill the answer and its alternatives.
 pub const RERANK_CANDIDATES: usize = 8;
@@ -59,6 +62,11 @@ pub const COMPOUND_ORDER_PENALTY: f64 = 0.03;
 /// Re-rank bonus per extra BM25 candidate key a role owns (up to three), so a role with many
 /// aliases sharing the title's words beats a role with one stray match.
 pub const ROLE_EVIDENCE_BONUS: f64 = 0.03;
+
+/// Re-rank bonus for a candidate whose head word is the title's ("sewing teacher" ->
+/// "music teacher" over "sewing operator"): the head says what the job is, a modifier only
+/// which kind (see `lookup::rerank::head_word`).
+pub const HEAD_MATCH_BONUS: f64 = 0.03;
 
 /// A more specific role replaces an exact hit that left words unexplained only when its own
 /// re-rank score reaches this (see `Engine::specialize`).
