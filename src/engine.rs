@@ -743,18 +743,35 @@ impl Engine {
         if stripped.is_empty() {
             return None;
         }
-        // 2. Typo correction of unknown tokens, then exact again.
+        // 2. Typo correction of unknown tokens, then exact again. Compounds count as
+        // corrections: open ones the vocabulary knows closed ("bee keeper" -> "beekeeper") and
+        // closed ones it knows as two words ("pipeman" -> "pipe man").
+        let vocab = &self.artifacts.token_fst;
         let mut corrections = Vec::new();
-        let mut words: Vec<String> = Vec::with_capacity(stripped.len());
-        for &i in &stripped {
-            match lookup::correct(&self.artifacts.token_fst, &content[i].text) {
+        // Each part: the content tokens it stands for, and its word(s).
+        let mut parts: Vec<(Vec<usize>, String)> = Vec::with_capacity(stripped.len());
+        let mut k = 0;
+        while k < stripped.len() {
+            let i = stripped[k];
+            let text = &content[i].text;
+            if let Some(&j) = stripped.get(k + 1) {
+                if let Some(c) = lookup::join_compound(vocab, text, &content[j].text) {
+                    parts.push((vec![i, j], c.to.clone()));
+                    corrections.push(c);
+                    k += 2;
+                    continue;
+                }
+            }
+            match lookup::correct(vocab, text).or_else(|| lookup::split_compound(vocab, text)) {
                 Some(c) => {
-                    words.push(c.to.clone());
+                    parts.push((vec![i], c.to.clone()));
                     corrections.push(c);
                 }
-                None => words.push(content[i].text.clone()),
+                None => parts.push((vec![i], text.clone())),
             }
+            k += 1;
         }
+        let words: Vec<&str> = parts.iter().map(|p| p.1.as_str()).collect();
         if !corrections.is_empty() {
             // The corrected words, and for a management title also as a management function
             // ("Restuarant Manager" -> "restaurant manager").
@@ -811,8 +828,8 @@ impl Engine {
                 });
             }
         }
-        // 3. BM25 candidates, re-ranked.
-        let query: Vec<&str> = words.iter().map(String::as_str).collect();
+        // 3. BM25 candidates, re-ranked (a split compound is two words here).
+        let query: Vec<&str> = words.iter().flat_map(|w| w.split(' ')).collect();
         let ranked = self.rank_bm25(&query);
         let (best_key, best_ref, best_sim, best_score) = ranked.first().cloned()?;
         // A candidate that explains little of the title (by word weight) is not an answer:
@@ -831,12 +848,10 @@ impl Engine {
             .unwrap_or(0.0);
         let key = self.artifacts.keys[best_key].clone();
         let key_toks: Vec<&str> = key.split(' ').collect();
-        let consumed: Vec<usize> = stripped
+        let consumed: Vec<usize> = parts
             .iter()
-            .copied()
-            .filter(|&i| {
-                key_toks.contains(&words[stripped.iter().position(|&s| s == i).unwrap()].as_str())
-            })
+            .filter(|(_, w)| w.split(' ').any(|w| key_toks.contains(&w)))
+            .flat_map(|(idx, _)| idx.iter().copied())
             .collect();
         let mk = |r: AliasRef,
                   _sim: &lookup::Similarity,

@@ -21,6 +21,12 @@ pub const MIN_LEN_ONE_TYPO: usize = 5;
 /// Tokens at least this long may be corrected with two edits (milli uses 9).
 pub const MIN_LEN_TWO_TYPOS: usize = 9;
 
+/// Unknown tokens at least this long may be read as two vocabulary words ("pipeman").
+pub const MIN_COMPOUND_LEN: usize = 7;
+
+/// Each part of a split compound has at least this many letters ("man", "pipe").
+pub const MIN_COMPOUND_PART: usize = 3;
+
 /// At most this many vocabulary words are considered per misspelled token.
 pub const MAX_TYPO_DERIVATIONS: usize = 50;
 

@@ -7,7 +7,9 @@
 //! rarely mistype it and allowing it multiplies the candidates. The automaton builders are costly to make, so one per
 //! distance is built once per process.
 
-use crate::limits::{MAX_TYPO_DERIVATIONS, MIN_LEN_ONE_TYPO, MIN_LEN_TWO_TYPOS};
+use crate::limits::{
+    MAX_TYPO_DERIVATIONS, MIN_COMPOUND_LEN, MIN_COMPOUND_PART, MIN_LEN_ONE_TYPO, MIN_LEN_TWO_TYPOS,
+};
 use fst::{IntoStreamer, Map, Streamer};
 use levenshtein_automata::LevenshteinAutomatonBuilder;
 use std::sync::LazyLock;
@@ -78,6 +80,59 @@ pub fn correct(vocab: &Map<Vec<u8>>, token: &str) -> Option<Correction> {
     })
 }
 
+/// Read an unknown closed compound as two known words: "pipeman" -> "pipe man",
+/// "cyberathlete" -> "cyber athlete", "hangersmith" -> "hanger smith". Titles of the trades
+/// are full of these ("-man", "-smith", "-keeper", "-maker"), and people write them closed,
+/// open or hyphenated. Both parts must be vocabulary words of at least [`MIN_COMPOUND_PART`]
+/// letters; of several splits the one whose rarer part is most common wins. The correction's
+/// `to` holds the two words separated by a space; `distance` is 1.
+pub fn split_compound(vocab: &Map<Vec<u8>>, token: &str) -> Option<Correction> {
+    let len = token.len();
+    if len < MIN_COMPOUND_LEN
+        || !token.bytes().all(|b| b.is_ascii_lowercase())
+        || vocab.contains_key(token)
+    {
+        return None;
+    }
+    let mut best: Option<(u64, usize)> = None;
+    for cut in MIN_COMPOUND_PART..=len - MIN_COMPOUND_PART {
+        let (Some(a), Some(b)) = (vocab.get(&token[..cut]), vocab.get(&token[cut..])) else {
+            continue;
+        };
+        let support = a.min(b);
+        if best.is_none_or(|(s, _)| support > s) {
+            best = Some((support, cut));
+        }
+    }
+    best.map(|(_, cut)| Correction {
+        from: token.to_string(),
+        to: format!("{} {}", &token[..cut], &token[cut..]),
+        distance: 1,
+    })
+}
+
+/// Read two title words as the closed compound the vocabulary knows ("bee keeper" ->
+/// "beekeeper", "back hoe" -> "backhoe"). The joined word must be a vocabulary word of at
+/// least [`MIN_COMPOUND_LEN`] letters, and one of the two words unknown on its own: two known
+/// words are read as written ("school teacher" stays two words). The correction's `from` holds
+/// the two words; `distance` is 1.
+pub fn join_compound(vocab: &Map<Vec<u8>>, first: &str, second: &str) -> Option<Correction> {
+    let ascii = |w: &str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase());
+    if !ascii(first)
+        || !ascii(second)
+        || first.len() + second.len() < MIN_COMPOUND_LEN
+        || (vocab.contains_key(first) && vocab.contains_key(second))
+    {
+        return None;
+    }
+    let joined = format!("{first}{second}");
+    vocab.contains_key(&joined).then(|| Correction {
+        from: format!("{first} {second}"),
+        to: joined,
+        distance: 1,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,5 +160,20 @@ mod tests {
             "first-letter change counts two"
         );
         assert!(correct(&v, "plumber").is_none());
+    }
+
+    #[test]
+    fn splits_closed_compounds_into_known_words() {
+        let v = Map::from_iter([("man", 9u64), ("pipe", 2), ("pipem", 1), ("smith", 3)]).unwrap();
+        assert_eq!(split_compound(&v, "pipeman").unwrap().to, "pipe man");
+        assert!(split_compound(&v, "pipe").is_none(), "too short");
+        assert!(split_compound(&v, "goldsmith").is_none(), "gold is unknown");
+        assert!(split_compound(&v, "pipemanx").is_none());
+        let v = Map::from_iter([("beekeeper", 1u64), ("keeper", 4)]).unwrap();
+        assert_eq!(join_compound(&v, "bee", "keeper").unwrap().to, "beekeeper");
+        assert!(join_compound(&v, "bee", "keepers").is_none());
+        assert!(join_compound(&v, "", "beekeeper").is_none());
+        let v = Map::from_iter([("school", 1u64), ("schoolteacher", 1), ("teacher", 4)]).unwrap();
+        assert!(join_compound(&v, "school", "teacher").is_none(), "both words known");
     }
 }

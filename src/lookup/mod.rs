@@ -8,5 +8,5 @@
 pub mod fuzzy;
 pub mod rerank;
 
-pub use fuzzy::{correct, Correction};
+pub use fuzzy::{correct, join_compound, split_compound, Correction};
 pub use rerank::{similarity, similarity_weighted, Similarity};
