@@ -6,9 +6,9 @@ use crate::error::{Error, Result};
 use crate::index::{AliasRef, Artifacts, ROLE_NAME};
 use crate::level::{self, Ladder, LevelCode, LevelHit, LevelWords};
 use crate::limits::{
-    BM25_CANDIDATES, BM25_HEAD_CANDIDATES, COMPOUND_ORDER_PENALTY, GENERIC_TOKEN_KEYS, MAX_COMPOUND_PARTS, MAX_TOP,
-    MIN_PARTIAL_COVERAGE, MIN_PARTIAL_SCORE, RERANK_CANDIDATES, ROLE_EVIDENCE_BONUS,
-    SPECIALIZE_MIN_SCORE,
+    BM25_CANDIDATES, BM25_HEAD_CANDIDATES, COMPOUND_ORDER_PENALTY, GENERIC_TOKEN_ROLES,
+    MAX_COMPOUND_PARTS, MAX_TOP, MIN_PARTIAL_COVERAGE, MIN_PARTIAL_SCORE, PROFILE_BONUS,
+    RERANK_CANDIDATES, ROLE_EVIDENCE_BONUS, SPECIALIZE_MIN_SCORE,
 };
 use crate::lookup::{self, Correction};
 use crate::matching::{Alternative, Explain, LevelRef, Match, MatchType, RoleRef, SocSuggestion};
@@ -83,6 +83,7 @@ pub struct Engine {
     taxonomy: Taxonomy,
     scoring: Scoring,
     artifacts: Artifacts,
+    profiles: lookup::RoleProfiles,
     overlay: HashMap<String, OverlayEntry>,
     data_hash: String,
     status: IndexStatus,
@@ -171,6 +172,14 @@ impl Engine {
                 }
             },
         };
+        let profiles = lookup::RoleProfiles::build(
+            taxonomy.len(),
+            artifacts
+                .keys
+                .iter()
+                .zip(&artifacts.postings)
+                .map(|(k, refs)| (k.as_str(), refs.iter().map(|r| r.role).collect())),
+        );
         Ok(Engine {
             normalizer,
             ladder,
@@ -178,6 +187,7 @@ impl Engine {
             taxonomy,
             scoring,
             artifacts,
+            profiles,
             overlay: HashMap::new(),
             data_hash,
             status,
@@ -373,9 +383,19 @@ impl Engine {
                 |p: &(usize, String, Found)| self.conf(&p.2) - COMPOUND_ORDER_PENALTY * p.0 as f64;
             found_parts.sort_by(|a, b| rank(b).total_cmp(&rank(a)));
             if let Some((_, text, f)) = found_parts.first().cloned() {
-                if best.as_ref().map_or(true, |w| {
-                    self.conf(&f) > self.conf(w) + COMPOUND_ORDER_PENALTY
-                }) {
+                // A part found by its own alias beats a whole-title word-overlap guess that
+                // straddles the separator ("Project Manager / Scrum Master") unless the guess is
+                // clearly more confident.
+                let wins = |w: &Found| {
+                    let straddles =
+                        w.match_type == MatchType::Partial && f.match_type <= MatchType::Alias;
+                    if straddles {
+                        self.conf(&f) + COMPOUND_ORDER_PENALTY >= self.conf(w)
+                    } else {
+                        self.conf(&f) > self.conf(w) + COMPOUND_ORDER_PENALTY
+                    }
+                };
+                if best.as_ref().map_or(true, wins) {
                     if let Some(w) = best.take() {
                         part_alt.push(w);
                     }
@@ -935,13 +955,18 @@ impl Engine {
         let ranked = self.rank_bm25(&words);
         let (kid, r, _sim, score) = ranked.iter().find(|c| {
             let key = &self.artifacts.keys[c.0];
-            // Same head word; most of the left-over words; and little the title does not say.
+            // Same head word; most of the left-over words; little the title does not say ...
             let ktoks: Vec<&str> = key.split(' ').collect();
             let leftover_hit = leftover.iter().filter(|w| ktoks.contains(w)).count();
             let key_in_title = ktoks.iter().filter(|k| words.contains(k)).count();
+            let exact_toks: Vec<&str> = exact.key.split(' ').collect();
+            let kept = exact_toks.iter().filter(|t| ktoks.contains(t)).count();
             c.1.role != exact.role
                 && c.3 >= SPECIALIZE_MIN_SCORE
                 && ktoks.contains(&head)
+                // ... and most of what the exact alias said: "behavioral health worker" does
+                // not refine "licensed clinical social worker".
+                && 2 * kept >= exact_toks.len()
                 && 2 * leftover_hit >= leftover.len()
                 && leftover_hit > 0
                 && 4 * key_in_title >= 3 * ktoks.len()
@@ -1045,7 +1070,11 @@ impl Engine {
                 let (ac, _, _) = self.alias_conf(r);
                 let evidence = ROLE_EVIDENCE_BONUS
                     * (owned.get(&r.role).copied().unwrap_or(1).min(4) - 1) as f64;
-                let score = (sim.score * (0.85 + 0.15 * ac) + evidence).min(1.0);
+                // The role as a whole may explain more of the title than this one alias.
+                let profile = PROFILE_BONUS
+                    * (self.profiles.coverage(r.role, query, &weight) - sim.query_coverage)
+                        .max(0.0);
+                let score = (sim.score * (0.85 + 0.15 * ac) + evidence + profile).min(1.0);
                 let e = per_role.entry(r.role).or_insert((kid, r, sim, score));
                 if score > e.3 {
                     *e = (kid, r, sim, score);
@@ -1099,9 +1128,7 @@ impl Engine {
     /// 1 when the alias explains a single word that many aliases share ("engineer").
     fn generic(&self, consumed: &[usize], content: &[&Token]) -> f64 {
         let core: Vec<&str> = consumed.iter().map(|&i| content[i].text.as_str()).collect();
-        if core.len() == 1
-            && self.artifacts.token_fst.get(core[0]).unwrap_or(0) >= GENERIC_TOKEN_KEYS
-        {
+        if core.len() == 1 && self.profiles.roles_with(core[0]) >= GENERIC_TOKEN_ROLES {
             1.0
         } else {
             0.0

@@ -57,9 +57,11 @@ pub const MIN_PARTIAL_SCORE: f64 = 0.35;
 /// normalized text so that normalizing it again changes nothing).
 pub const MAX_TOKEN_CHARS: usize = 40;
 
-/// A one-word title whose word appears in at least this many alias keys is "generic"
-/// ("engineer", "manager"): it lowers the confidence instead of guessing.
-pub const GENERIC_TOKEN_KEYS: u64 = 20;
+/// A one-word title whose word appears in the aliases of at least this many roles is
+/// "generic" ("engineer", "technician", "operator"): it lowers the confidence instead of
+/// guessing. Counted in roles, not alias keys, so that a trade with many aliases of its own
+/// ("carpenter": 36 keys, 4 roles) stays specific.
+pub const GENERIC_TOKEN_ROLES: usize = 25;
 
 /// In a compound title ("Controller / Office Manager") the first part is the primary one: a
 /// later part wins only when its confidence is higher by more than this per position.
@@ -73,6 +75,11 @@ pub const ROLE_EVIDENCE_BONUS: f64 = 0.03;
 /// "music teacher" over "sewing operator"): the head says what the job is, a modifier only
 /// which kind (see `lookup::rerank::head_word`).
 pub const HEAD_MATCH_BONUS: f64 = 0.03;
+
+/// Re-rank bonus per unit of title weight that a role's aliases together explain beyond its
+/// best single alias, when the title's head word is one of the role's heads (see
+/// `lookup::profile`).
+pub const PROFILE_BONUS: f64 = 0.25;
 
 /// A more specific role replaces an exact hit that left words unexplained only when its own
 /// re-rank score reaches this (see `Engine::specialize`).

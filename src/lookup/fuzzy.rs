@@ -51,7 +51,17 @@ pub fn correct(vocab: &Map<Vec<u8>>, token: &str) -> Option<Correction> {
     let first = token.as_bytes()[0];
     let (lo, hi) = ([first], [first + 1]);
     let mut stream = vocab.search_with_state(&dfa).ge(lo).lt(hi).into_stream();
-    let mut best: Option<(u8, u64, String)> = None;
+    // Ties on distance go to the likelier word: a longer common prefix (people mistype the end
+    // of a word more than its start: "payrol" is "payroll", not "patrol") and a commoner word
+    // ("stilist" is "stylist", not the rare "stilista"), each doubling of use worth two letters
+    // of prefix.
+    let prefix = |w: &str| {
+        w.bytes()
+            .zip(token.bytes())
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
+    let mut best: Option<(u8, f64, String)> = None;
     let mut seen = 0;
     while let Some((key, count, state)) = stream.next() {
         seen += 1;
@@ -65,12 +75,13 @@ pub fn correct(vocab: &Map<Vec<u8>>, token: &str) -> Option<Correction> {
         if d == 0 || d > max || word.len() < MIN_LEN_ONE_TYPO - 1 {
             continue;
         }
+        let likely = prefix(word) as f64 + 2.0 * ((count + 1) as f64).log2();
         let better = match &best {
             None => true,
-            Some((bd, bc, _)) => d < *bd || (d == *bd && count > *bc),
+            Some((bd, bl, _)) => d < *bd || (d == *bd && likely > *bl),
         };
         if better {
-            best = Some((d, count, word.to_string()));
+            best = Some((d, likely, word.to_string()));
         }
     }
     best.map(|(distance, _, to)| Correction {
@@ -160,6 +171,18 @@ mod tests {
             "first-letter change counts two"
         );
         assert!(correct(&v, "plumber").is_none());
+        let v = Map::from_iter([("patrol", 37u64), ("payroll", 28)]).unwrap();
+        assert_eq!(
+            correct(&v, "payrol").unwrap().to,
+            "payroll",
+            "longer shared prefix wins"
+        );
+        let v = Map::from_iter([("stilista", 1u64), ("stylist", 79)]).unwrap();
+        assert_eq!(
+            correct(&v, "stilist").unwrap().to,
+            "stylist",
+            "much commoner word wins"
+        );
     }
 
     #[test]
@@ -174,6 +197,9 @@ mod tests {
         assert!(join_compound(&v, "bee", "keepers").is_none());
         assert!(join_compound(&v, "", "beekeeper").is_none());
         let v = Map::from_iter([("school", 1u64), ("schoolteacher", 1), ("teacher", 4)]).unwrap();
-        assert!(join_compound(&v, "school", "teacher").is_none(), "both words known");
+        assert!(
+            join_compound(&v, "school", "teacher").is_none(),
+            "both words known"
+        );
     }
 }

@@ -6,7 +6,9 @@
 //! order, is decided by the engine (see `engine.rs`); this module holds the stages.
 
 pub mod fuzzy;
+pub mod profile;
 pub mod rerank;
 
 pub use fuzzy::{correct, join_compound, split_compound, Correction};
+pub use profile::RoleProfiles;
 pub use rerank::{similarity, similarity_weighted, Similarity};

@@ -1,0 +1,103 @@
+//! Role profiles: the words of all of a role's aliases together.
+//!
+//! Titles of the trades are compositional: a modifier (what is worked on, with what, where) and a
+//! head (the kind of worker). "Seed Tester" may appear in no alias, yet one role may have both
+//! "seed analyst" and "germination tester". BM25 and the re-rank score one alias at a time, so
+//! they see half the title in each; a profile lets the engine see that the role as a whole
+//! explains all of it, provided the title's head word is one of the role's own heads.
+
+use std::collections::{HashMap, HashSet};
+
+/// Every role's words and head words, by role index.
+#[derive(Debug, Default)]
+pub struct RoleProfiles {
+    words: Vec<HashSet<String>>,
+    heads: Vec<HashSet<String>>,
+    roles_with: HashMap<String, usize>,
+}
+
+impl RoleProfiles {
+    /// Build from the normalized alias keys and, per key, the roles that own it.
+    pub fn build<'a>(roles: usize, keys: impl Iterator<Item = (&'a str, Vec<u32>)>) -> Self {
+        let mut p = RoleProfiles {
+            words: vec![HashSet::new(); roles],
+            heads: vec![HashSet::new(); roles],
+            roles_with: HashMap::new(),
+        };
+        for (key, owners) in keys {
+            let toks: Vec<&str> = key.split(' ').collect();
+            let head = super::rerank::head_word(&toks);
+            for r in owners {
+                let Some(words) = p.words.get_mut(r as usize) else {
+                    continue;
+                };
+                words.extend(toks.iter().map(|t| t.to_string()));
+                if let Some(h) = head {
+                    p.heads[r as usize].insert(h.to_string());
+                }
+            }
+        }
+        for words in &p.words {
+            for w in words {
+                *p.roles_with.entry(w.clone()).or_default() += 1;
+            }
+        }
+        p
+    }
+
+    /// How many roles have the word in any alias ("technician": hundreds; "carpenter": a few).
+    pub fn roles_with(&self, word: &str) -> usize {
+        self.roles_with.get(word).copied().unwrap_or(0)
+    }
+
+    /// The weighted share of the query's words found anywhere in the role's aliases, or 0 when
+    /// the query's head word is not a head of any of the role's aliases.
+    pub fn coverage(&self, role: u32, query: &[&str], weight: &dyn Fn(&str) -> f64) -> f64 {
+        let (Some(words), Some(heads)) =
+            (self.words.get(role as usize), self.heads.get(role as usize))
+        else {
+            return 0.0;
+        };
+        match super::rerank::head_word(query) {
+            Some(h) if heads.contains(h) => {}
+            _ => return 0.0,
+        }
+        let (mut all, mut hit) = (0.0, 0.0);
+        for q in query {
+            let w = weight(q);
+            all += w;
+            if words.contains(*q) {
+                hit += w;
+            }
+        }
+        if all > 0.0 {
+            hit / all
+        } else {
+            0.0
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_role_explains_a_title_across_its_aliases() {
+        let keys = [
+            ("seed analyst", vec![0]),
+            ("germination tester", vec![0]),
+            ("quality tester", vec![1]),
+        ];
+        let p = RoleProfiles::build(2, keys.iter().map(|(k, r)| (*k, r.clone())));
+        let one = |_: &str| 1.0;
+        assert_eq!(p.coverage(0, &["seed", "tester"], &one), 1.0);
+        assert_eq!(p.coverage(1, &["seed", "tester"], &one), 0.5);
+        // "tester" is no head of a role with only "tester training"-like keys: no credit.
+        assert_eq!(p.coverage(0, &["tester", "seed"], &one), 0.0);
+        assert_eq!(p.coverage(7, &["seed"], &one), 0.0);
+        assert_eq!(p.roles_with("tester"), 2);
+        assert_eq!(p.roles_with("seed"), 1);
+        assert_eq!(p.roles_with("nothing"), 0);
+    }
+}
