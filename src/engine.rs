@@ -14,7 +14,7 @@ use crate::lookup::{self, Correction};
 use crate::matching::{Alternative, Explain, LevelRef, Match, MatchType, RoleRef, SocSuggestion};
 use crate::normalize::{join, Normalized, Normalizer, Token, TokenKind};
 use crate::score::{Band, Features, Scoring};
-use crate::taxonomy::{load_roles, AliasKind, Taxonomy};
+use crate::taxonomy::{load_roles, AliasKind, AppliesTo, Taxonomy};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -172,7 +172,7 @@ impl Engine {
                 }
             },
         };
-        let profiles = lookup::RoleProfiles::build(
+        let mut profiles = lookup::RoleProfiles::build(
             taxonomy.len(),
             artifacts
                 .keys
@@ -180,6 +180,28 @@ impl Engine {
                 .zip(&artifacts.postings)
                 .map(|(k, refs)| (k.as_str(), refs.iter().map(|r| r.role).collect())),
         );
+        // The words of each role's SOC titles (for every level), singular, join its profile;
+        // their plural nouns are heads ("Setters, Operators, and Tenders").
+        for (ri, role) in taxonomy.roles().iter().enumerate() {
+            for m in role.soc.iter().filter(|m| m.applies_to == AppliesTo::All) {
+                let (mut words, mut heads) = (Vec::new(), Vec::new());
+                for w in m.title.split(|c: char| !c.is_ascii_alphanumeric()) {
+                    let w = w.to_ascii_lowercase();
+                    if w.len() < 3 || ["and", "except", "all", "other", "the"].contains(&w.as_str()) {
+                        continue;
+                    }
+                    match crate::soc::keys::singular(&w) {
+                        Some(one) => {
+                            heads.push(one.clone());
+                            words.push(one);
+                        }
+                        None => words.push(w),
+                    }
+                }
+                profiles.add_words(ri as u32, &words, &heads);
+            }
+        }
+        profiles.count_roles();
         Ok(Engine {
             normalizer,
             ladder,

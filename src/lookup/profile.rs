@@ -37,12 +37,29 @@ impl RoleProfiles {
                 }
             }
         }
+        p.count_roles();
+        p
+    }
+
+    /// Add words the role is known by outside its aliases (the titles of its SOC mappings:
+    /// "Extruding and Drawing Machine Setters, Operators, and Tenders, Metal and Plastic"), and
+    /// `heads` among them. Call [`RoleProfiles::count_roles`] after the last addition.
+    pub fn add_words(&mut self, role: u32, words: &[String], heads: &[String]) {
+        if let Some(w) = self.words.get_mut(role as usize) {
+            w.extend(words.iter().cloned());
+            self.heads[role as usize].extend(heads.iter().cloned());
+        }
+    }
+
+    /// Recount how many roles hold each word (after [`RoleProfiles::add_words`]).
+    pub fn count_roles(&mut self) {
+        let p = self;
+        p.roles_with.clear();
         for words in &p.words {
             for w in words {
                 *p.roles_with.entry(w.clone()).or_default() += 1;
             }
         }
-        p
     }
 
     /// How many roles have the word in any alias ("technician": hundreds; "carpenter": a few).

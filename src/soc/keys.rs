@@ -222,7 +222,7 @@ pub fn occupation_forms(title: &str) -> Vec<String> {
 
 /// English singular of one plural noun, for occupation titles only (they are regular:
 /// "Workers", "Secretaries", "Coaches", "Boilermakers"; "Women"/"Men" are irregular).
-fn singular(word: &str) -> Option<String> {
+pub(crate) fn singular(word: &str) -> Option<String> {
     let lower = word.to_ascii_lowercase();
     if lower.len() < 4 {
         return None;
