@@ -187,7 +187,8 @@ impl Engine {
                 let (mut words, mut heads) = (Vec::new(), Vec::new());
                 for w in m.title.split(|c: char| !c.is_ascii_alphanumeric()) {
                     let w = w.to_ascii_lowercase();
-                    if w.len() < 3 || ["and", "except", "all", "other", "the"].contains(&w.as_str()) {
+                    if w.len() < 3 || ["and", "except", "all", "other", "the"].contains(&w.as_str())
+                    {
                         continue;
                     }
                     match crate::soc::keys::singular(&w) {

@@ -156,8 +156,14 @@ fn vocabulary_tables() {
     }
 }
 
-/// Floor on the O*NET alternate-titles major-group share (measured: 0.602).
-const MAJOR_GROUP_FLOOR: f64 = 0.57;
+/// Floor on the O*NET alternate-titles major-group share of the issue's sample (seed
+/// 20261127). The issue asks for 0.80; see the comment at the assertion.
+const MAJOR_GROUP_FLOOR: f64 = 0.67;
+
+/// Floor on the same share for a second sample of the same size that shares no title with the
+/// first (seed 7): the data were never checked against it, so it shows whether what was reached
+/// on the first sample holds for titles nobody looked at.
+const HELD_OUT_FLOOR: f64 = 0.66;
 
 /// Deterministic pseudo-random numbers (a fixed LCG), so the sample is the same every run.
 struct Lcg(u64);
@@ -171,38 +177,40 @@ impl Lcg {
     }
 }
 
-#[test]
-fn onet_alternate_titles_coverage() {
-    let engine = common::engine();
-    let path = common::shared_data().join("onet/29.3/Alternate Titles.tsv");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut by_major: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-    for line in text.lines().skip(1) {
-        let f: Vec<&str> = line.split('\t').collect();
-        if f.len() >= 3 && f[0].len() >= 7 {
-            by_major
-                .entry(f[0][..2].to_string())
-                .or_default()
-                .push((f[0][..7].to_string(), f[2].to_string()));
-        }
-    }
+type Titles = BTreeMap<String, Vec<(String, String)>>;
+
+/// 2,000 titles, proportional to each major group's size and at least 20 from every group,
+/// none of them in `exclude`.
+fn sample(
+    by_major: &Titles,
+    seed: u64,
+    exclude: &HashSet<(String, String)>,
+) -> Vec<(String, String)> {
     let total: usize = by_major.values().map(Vec::len).sum();
-    let mut rng = Lcg(20261127);
-    let mut sample = Vec::new();
+    let mut rng = Lcg(seed);
+    let mut out = Vec::new();
     for rows in by_major.values() {
-        // Proportional to the group's size, at least 20 from every group.
-        let want = ((rows.len() * 2000) / total).max(20).min(rows.len());
+        let free = rows.iter().filter(|r| !exclude.contains(*r)).count();
+        let want = ((rows.len() * 2000) / total).max(20).min(free);
         let mut picked = HashSet::new();
         while picked.len() < want {
-            picked.insert((rng.next() as usize) % rows.len());
+            let i = (rng.next() as usize) % rows.len();
+            if !exclude.contains(&rows[i]) {
+                picked.insert(i);
+            }
         }
         let mut picked: Vec<usize> = picked.into_iter().collect();
         picked.sort();
-        sample.extend(picked.into_iter().map(|i| rows[i].clone()));
+        out.extend(picked.into_iter().map(|i| rows[i].clone()));
     }
+    out
+}
+
+/// (major-group share, detailed-code share), printing the per-group table.
+fn coverage(engine: &titlematch::Engine, name: &str, sample: &[(String, String)]) -> (f64, f64) {
     let (mut major, mut detailed) = (0usize, 0usize);
     let mut per_group: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    for (code, title) in &sample {
+    for (code, title) in sample {
         let m = engine.match_title(title);
         let socs: Vec<&str> = m
             .role_code()
@@ -220,11 +228,12 @@ fn onet_alternate_titles_coverage() {
         }
     }
     let n = sample.len() as f64;
+    let (major, detailed) = (major as f64 / n, detailed as f64 / n);
     println!(
-        "O*NET alternate titles coverage: {} titles, major group {:.1}%, detailed code {:.1}%",
+        "O*NET alternate titles coverage, {name}: {} titles, major group {:.1}%, detailed code {:.1}%",
         sample.len(),
-        100.0 * major as f64 / n,
-        100.0 * detailed as f64 / n
+        100.0 * major,
+        100.0 * detailed
     );
     for (g, (t, ok)) in &per_group {
         println!(
@@ -232,13 +241,42 @@ fn onet_alternate_titles_coverage() {
             100.0 * *ok as f64 / *t as f64
         );
     }
-    assert!(sample.len() >= 2000, "sample size {}", sample.len());
-    // The aim is 0.80 (issue 3); the built-in roles reach about 0.60 today, mostly losing
-    // titles that share only a generic head word ("X Technician") with our aliases. This floor
-    // guards what is reached; raise it as coverage grows.
+    (major, detailed)
+}
+
+#[test]
+fn onet_alternate_titles_coverage() {
+    let engine = common::engine();
+    let path = common::shared_data().join("onet/29.3/Alternate Titles.tsv");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut by_major: Titles = BTreeMap::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() >= 3 && f[0].len() >= 7 {
+            by_major
+                .entry(f[0][..2].to_string())
+                .or_default()
+                .push((f[0][..7].to_string(), f[2].to_string()));
+        }
+    }
+    let first = sample(&by_major, 20261127, &HashSet::new());
+    let second = sample(&by_major, 7, &first.iter().cloned().collect());
+    assert!(first.len() >= 2000, "sample size {}", first.len());
+    assert!(second.len() >= 2000, "sample size {}", second.len());
+    assert!(second.iter().all(|t| !first.contains(t)));
+    let (major, _) = coverage(&engine, "issue sample (seed 20261127)", &first);
+    let (held, _) = coverage(&engine, "held-out sample (seed 7)", &second);
+    // The aim is 0.80 (issue 3). The built-in roles reach about 0.69 on both samples: the
+    // misses are O*NET's long tail (DOT-era and one-employer titles such as "Flatcar Whacker"
+    // or "Swift Tender") and titles whose words say several occupations ("Greaser",
+    // "Housekeeper", "Inspector"). These floors guard what is reached; raise them as coverage
+    // grows.
     assert!(
-        major as f64 / n >= MAJOR_GROUP_FLOOR,
-        "major-group share {:.3} is below {MAJOR_GROUP_FLOOR}",
-        major as f64 / n
+        major >= MAJOR_GROUP_FLOOR,
+        "major-group share {major:.3} is below {MAJOR_GROUP_FLOOR}"
+    );
+    assert!(
+        held >= HELD_OUT_FLOOR,
+        "held-out major-group share {held:.3} is below {HELD_OUT_FLOOR}"
     );
 }
