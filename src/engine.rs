@@ -987,9 +987,9 @@ impl Engine {
             c.1.role != exact.role
                 && c.3 >= SPECIALIZE_MIN_SCORE
                 && ktoks.contains(&head)
-                // ... and most of what the exact alias said: "behavioral health worker" does
-                // not refine "licensed clinical social worker".
-                && 2 * kept >= exact_toks.len()
+                // ... and all that the exact alias said: "behavioral health worker" does not
+                // refine "licensed clinical social worker", nor "freelance artist" "makeup artist".
+                && kept == exact_toks.len()
                 && 2 * leftover_hit >= leftover.len()
                 && leftover_hit > 0
                 && 4 * key_in_title >= 3 * ktoks.len()
