@@ -732,7 +732,9 @@ impl Engine {
                 .iter()
                 .map(|&r| {
                     let ambiguous = refs.len() > 1 && owner != Some(r.role);
-                    let (ac, approved, _) = self.alias_conf(r);
+                    let (ac, approved, kind) = self.alias_conf(r);
+                    // A role's own name is no guess, however common its word ("Teacher").
+                    let own_name = overlay.is_none() && kind == AliasKind::Canonical;
                     let features = Features {
                         exact: 1.0,
                         alias_confidence: if overlay.is_some() { 1.0 } else { ac },
@@ -745,7 +747,7 @@ impl Engine {
                         margin: if ambiguous { 0.0 } else { 1.0 },
                         similarity: 1.0,
                         ambiguous: if ambiguous { 1.0 } else { 0.0 },
-                        generic: self.generic(&consumed, &content),
+                        generic: if own_name { 0.0 } else { self.generic(&v.key) },
                         compound: compound as u8 as f64,
                         ..Features::default()
                     };
@@ -848,7 +850,7 @@ impl Engine {
                     margin: if ambiguous { 0.0 } else { 1.0 },
                     similarity: 1.0 - (edits as f64 / key.len().max(1) as f64).min(1.0),
                     ambiguous: ambiguous as u8 as f64,
-                    generic: self.generic(&stripped, &content),
+                    generic: self.generic(&key),
                     compound: compound as u8 as f64,
                     ..Features::default()
                 };
@@ -896,6 +898,11 @@ impl Engine {
             .filter(|(_, w)| w.split(' ').any(|w| key_toks.contains(&w)))
             .flat_map(|(idx, _)| idx.iter().copied())
             .collect();
+        let shared: Vec<&str> = query
+            .iter()
+            .copied()
+            .filter(|w| key_toks.contains(w))
+            .collect();
         let mk = |r: AliasRef,
                   _sim: &lookup::Similarity,
                   score: f64,
@@ -910,7 +917,9 @@ impl Engine {
                 margin,
                 similarity: score.min(1.0),
                 ambiguous: 0.0,
-                generic: self.generic(&stripped, &content),
+                // A guess resting on one common word ("happiness officer" -> a role with
+                // "officer") is as weak as a one-word title.
+                generic: self.generic(&shared.join(" ")),
                 compound: compound as u8 as f64,
                 ..Features::default()
             }
@@ -1148,10 +1157,10 @@ impl Engine {
             .collect()
     }
 
-    /// 1 when the alias explains a single word that many aliases share ("engineer").
-    fn generic(&self, consumed: &[usize], content: &[&Token]) -> f64 {
-        let core: Vec<&str> = consumed.iter().map(|&i| content[i].text.as_str()).collect();
-        if core.len() == 1 && self.profiles.roles_with(core[0]) >= GENERIC_TOKEN_ROLES {
+    /// 1 when the text matched is a single word that the aliases of many roles share
+    /// ("engineer", "technician"): the answer is a guess among them.
+    fn generic(&self, text: &str) -> f64 {
+        if !text.contains(' ') && self.profiles.roles_with(text) >= GENERIC_TOKEN_ROLES {
             1.0
         } else {
             0.0
