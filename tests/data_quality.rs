@@ -57,6 +57,44 @@ fn size_and_spread() {
     assert!(thin.is_empty(), "roles with fewer than 8 aliases: {thin:?}");
 }
 
+/// Role files are sorted by code and hold one alias per line, so that a diff of one alias is
+/// one line.
+#[test]
+fn role_files_are_sorted_one_alias_a_line() {
+    let dir = common::repo().join("data/roles");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 20, "{} role files", files.len());
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let codes: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("code = \""))
+            .map(|l| l.trim_end_matches('"'))
+            .collect();
+        let mut sorted = codes.clone();
+        sorted.sort();
+        assert_eq!(
+            codes,
+            sorted,
+            "{}: roles are not in code order",
+            path.display()
+        );
+        for (i, line) in text.lines().enumerate() {
+            assert!(
+                line.matches("alias = ").count() <= 1,
+                "{}:{}: more than one alias on a line",
+                path.display(),
+                i + 1
+            );
+        }
+    }
+}
+
 #[test]
 fn integrity() {
     let engine = common::engine();
