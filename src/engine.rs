@@ -1049,7 +1049,8 @@ impl Engine {
 
     /// BM25 candidates re-ranked, one per role, best first: (key id, alias, similarity, score).
     fn rank_bm25(&self, query: &[&str]) -> Vec<(usize, AliasRef, lookup::Similarity, f64)> {
-        let mut per_role: HashMap<u32, (usize, AliasRef, lookup::Similarity, f64)> = HashMap::new();
+        let mut per_role: rustc_hash::FxHashMap<u32, (usize, AliasRef, lookup::Similarity, f64)> =
+            Default::default();
         let query_text = query.join(" ");
         let weight = |w: &str| self.artifacts.word_weight(w);
         // PERF: Jaro-Winkler is the costly part of re-ranking; token overlap alone orders the
@@ -1085,7 +1086,7 @@ impl Engine {
         // How many of the title search's candidate keys each role owns: a role with several
         // aliases sharing the title's words ("maintenance technician", "maintenance mechanic",
         // ...) is a better guess for a bare "Maintenance" than a role with one.
-        let mut owned: HashMap<u32, usize> = HashMap::new();
+        let mut owned: rustc_hash::FxHashMap<u32, usize> = Default::default();
         for (kid, overlap) in &cands[..from_title] {
             if *overlap > 0.0 {
                 for r in &self.artifacts.postings[*kid] {

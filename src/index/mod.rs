@@ -20,7 +20,7 @@ use crate::normalize::{Normalizer, NORMALIZER_VERSION};
 use crate::taxonomy::{AliasKind, Taxonomy};
 use fst::Map;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 pub use text::TextIndex;
 
@@ -76,7 +76,7 @@ pub struct Artifacts {
     /// BM25 index over the keys.
     pub text: TextIndex,
     /// Inverse document frequency of every word of the keys, for re-ranking.
-    pub idf: HashMap<String, f64>,
+    pub idf: rustc_hash::FxHashMap<String, f64>,
     /// What it was built from.
     pub manifest: Manifest,
 }
@@ -324,9 +324,10 @@ impl Artifacts {
             .unwrap_or_else(|| (1.0 + self.keys.len() as f64).ln())
     }
 
-    fn idf_table(token_fst: &Map<Vec<u8>>, keys: usize) -> HashMap<String, f64> {
+    fn idf_table(token_fst: &Map<Vec<u8>>, keys: usize) -> rustc_hash::FxHashMap<String, f64> {
         use fst::Streamer;
-        let mut out = HashMap::with_capacity(token_fst.len());
+        let mut out =
+            rustc_hash::FxHashMap::with_capacity_and_hasher(token_fst.len(), Default::default());
         let mut s = token_fst.stream();
         while let Some((k, df)) = s.next() {
             if let Ok(w) = std::str::from_utf8(k) {

@@ -6,7 +6,7 @@
 //! they see half the title in each; a profile lets the engine see that the role as a whole
 //! explains all of it, provided the title's head word is one of the role's own heads.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// Every role's words and head words, by role index.
 #[derive(Debug, Default)]
@@ -20,9 +20,9 @@ impl RoleProfiles {
     /// Build from the normalized alias keys and, per key, the roles that own it.
     pub fn build<'a>(roles: usize, keys: impl Iterator<Item = (&'a str, Vec<u32>)>) -> Self {
         let mut p = RoleProfiles {
-            words: vec![HashSet::new(); roles],
-            heads: vec![HashSet::new(); roles],
-            roles_with: HashMap::new(),
+            words: vec![HashSet::default(); roles],
+            heads: vec![HashSet::default(); roles],
+            roles_with: HashMap::default(),
         };
         for (key, owners) in keys {
             let toks: Vec<&str> = key.split(' ').collect();
