@@ -7,8 +7,8 @@ use crate::index::{AliasRef, Artifacts, ROLE_NAME};
 use crate::level::{self, Ladder, LevelCode, LevelHit, LevelWords};
 use crate::limits::{
     BM25_CANDIDATES, BM25_HEAD_CANDIDATES, COMPOUND_ORDER_PENALTY, GENERIC_TOKEN_ROLES,
-    MAX_COMPOUND_PARTS, MAX_TOP, MIN_PARTIAL_COVERAGE, MIN_PARTIAL_SCORE, PROFILE_BONUS,
-    RERANK_CANDIDATES, ROLE_EVIDENCE_BONUS, SPECIALIZE_MIN_SCORE,
+    HEAD_CANDIDATES_ENOUGH, MAX_COMPOUND_PARTS, MAX_TOP, MIN_PARTIAL_COVERAGE, MIN_PARTIAL_SCORE,
+    PROFILE_BONUS, RERANK_CANDIDATES, ROLE_EVIDENCE_BONUS, SPECIALIZE_MIN_SCORE,
 };
 use crate::lookup::{self, Correction};
 use crate::matching::{Alternative, Explain, LevelRef, Match, MatchType, RoleRef, SocSuggestion};
@@ -1065,12 +1065,20 @@ impl Engine {
         let from_title = kids.len();
         // BM25 favours the rarest word, which is usually a modifier ("sewing" in "Sewing
         // Teacher"); the head word gets its own search so its roles are candidates too.
-        if query.len() > 1 {
-            if let Some(head) = lookup::rerank::head_word(query) {
-                for (kid, _) in self.artifacts.text.search(&[head], BM25_HEAD_CANDIDATES) {
-                    if !kids.contains(&kid) {
-                        kids.push(kid);
-                    }
+        // PERF: skip that search when the title's own search already found keys with the head.
+        let head = (query.len() > 1)
+            .then(|| lookup::rerank::head_word(query))
+            .flatten()
+            .filter(|h| {
+                kids.iter()
+                    .filter(|&&k| self.artifacts.keys[k].rsplit(' ').next() == Some(*h))
+                    .count()
+                    < HEAD_CANDIDATES_ENOUGH
+            });
+        if let Some(head) = head {
+            for (kid, _) in self.artifacts.text.search(&[head], BM25_HEAD_CANDIDATES) {
+                if !kids.contains(&kid) {
+                    kids.push(kid);
                 }
             }
         }

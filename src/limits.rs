@@ -36,6 +36,10 @@ pub const BM25_CANDIDATES: usize = 20;
 /// BM25 candidates fetched for the title's head word alone (see `HEAD_MATCH_BONUS`).
 pub const BM25_HEAD_CANDIDATES: usize = 10;
 
+/// The head-word search is skipped when the title's own search already brought this many keys
+/// ending in the head word.
+pub const HEAD_CANDIDATES_ENOUGH: usize = 3;
+
 /// BM25 candidates that get the full re-rank score (with Jaro-Winkler), chosen by token
 /// overlap. Enough to fill the answer and its alternatives.
 pub const RERANK_CANDIDATES: usize = 8;
