@@ -172,37 +172,20 @@ impl Engine {
                 }
             },
         };
-        let mut profiles = lookup::RoleProfiles::build(
+        let profiles = lookup::RoleProfiles::build(
             taxonomy.len(),
             artifacts
                 .keys
                 .iter()
                 .zip(&artifacts.postings)
                 .map(|(k, refs)| (k.as_str(), refs.iter().map(|r| r.role).collect())),
+            taxonomy.roles().iter().enumerate().flat_map(|(ri, role)| {
+                role.soc
+                    .iter()
+                    .filter(|m| m.applies_to == AppliesTo::All)
+                    .map(move |m| (ri as u32, m.title.as_str()))
+            }),
         );
-        // The words of each role's SOC titles (for every level), singular, join its profile;
-        // their plural nouns are heads ("Setters, Operators, and Tenders").
-        for (ri, role) in taxonomy.roles().iter().enumerate() {
-            for m in role.soc.iter().filter(|m| m.applies_to == AppliesTo::All) {
-                let (mut words, mut heads) = (Vec::new(), Vec::new());
-                for w in m.title.split(|c: char| !c.is_ascii_alphanumeric()) {
-                    let w = w.to_ascii_lowercase();
-                    if w.len() < 3 || ["and", "except", "all", "other", "the"].contains(&w.as_str())
-                    {
-                        continue;
-                    }
-                    match crate::soc::keys::singular(&w) {
-                        Some(one) => {
-                            heads.push(one.clone());
-                            words.push(one);
-                        }
-                        None => words.push(w),
-                    }
-                }
-                profiles.add_words(ri as u32, &words, &heads);
-            }
-        }
-        profiles.count_roles();
         Ok(Engine {
             normalizer,
             ladder,

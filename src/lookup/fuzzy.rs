@@ -30,13 +30,16 @@ pub struct Correction {
     pub distance: u8,
 }
 
+/// A word the corrections work on: ASCII letters only (digits, codes and non-Latin words are
+/// left as written).
+fn plain(word: &str) -> bool {
+    !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase())
+}
+
 /// Correct `token` against the vocabulary, if it is unknown and close to a known word.
 pub fn correct(vocab: &Map<Vec<u8>>, token: &str) -> Option<Correction> {
     let len = token.len();
-    if len < MIN_LEN_ONE_TYPO
-        || !token.bytes().all(|b| b.is_ascii_lowercase())
-        || vocab.contains_key(token)
-    {
+    if len < MIN_LEN_ONE_TYPO || !plain(token) || vocab.contains_key(token) {
         return None;
     }
     let max = if len >= MIN_LEN_TWO_TYPOS { 2 } else { 1 };
@@ -99,10 +102,7 @@ pub fn correct(vocab: &Map<Vec<u8>>, token: &str) -> Option<Correction> {
 /// `to` holds the two words separated by a space; `distance` is 1.
 pub fn split_compound(vocab: &Map<Vec<u8>>, token: &str) -> Option<Correction> {
     let len = token.len();
-    if len < MIN_COMPOUND_LEN
-        || !token.bytes().all(|b| b.is_ascii_lowercase())
-        || vocab.contains_key(token)
-    {
+    if len < MIN_COMPOUND_LEN || !plain(token) || vocab.contains_key(token) {
         return None;
     }
     let mut best: Option<(u64, usize)> = None;
@@ -128,9 +128,8 @@ pub fn split_compound(vocab: &Map<Vec<u8>>, token: &str) -> Option<Correction> {
 /// words are read as written ("school teacher" stays two words). The correction's `from` holds
 /// the two words; `distance` is 1.
 pub fn join_compound(vocab: &Map<Vec<u8>>, first: &str, second: &str) -> Option<Correction> {
-    let ascii = |w: &str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase());
-    if !ascii(first)
-        || !ascii(second)
+    if !plain(first)
+        || !plain(second)
         || first.len() + second.len() < MIN_COMPOUND_LEN
         || (vocab.contains_key(first) && vocab.contains_key(second))
     {

@@ -8,6 +8,9 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+/// Words of SOC titles that say nothing of the occupation.
+const SOC_TITLE_STOPWORDS: [&str; 5] = ["and", "except", "all", "other", "the"];
+
 /// Every role's words and head words, by role index.
 #[derive(Debug, Default)]
 pub struct RoleProfiles {
@@ -17,8 +20,15 @@ pub struct RoleProfiles {
 }
 
 impl RoleProfiles {
-    /// Build from the normalized alias keys and, per key, the roles that own it.
-    pub fn build<'a>(roles: usize, keys: impl Iterator<Item = (&'a str, Vec<u32>)>) -> Self {
+    /// Build from the normalized alias keys with, per key, the roles that own it, and the SOC
+    /// titles each role maps to for every level ("Extruding and Drawing Machine Setters,
+    /// Operators, and Tenders, Metal and Plastic"): their words, singular, join the role's
+    /// words, and their plural nouns its heads.
+    pub fn build<'a>(
+        roles: usize,
+        keys: impl Iterator<Item = (&'a str, Vec<u32>)>,
+        soc_titles: impl Iterator<Item = (u32, &'a str)>,
+    ) -> Self {
         let mut p = RoleProfiles {
             words: vec![HashSet::default(); roles],
             heads: vec![HashSet::default(); roles],
@@ -37,29 +47,32 @@ impl RoleProfiles {
                 }
             }
         }
-        p.count_roles();
-        p
-    }
-
-    /// Add words the role is known by outside its aliases (the titles of its SOC mappings:
-    /// "Extruding and Drawing Machine Setters, Operators, and Tenders, Metal and Plastic"), and
-    /// `heads` among them. Call [`RoleProfiles::count_roles`] after the last addition.
-    pub fn add_words(&mut self, role: u32, words: &[String], heads: &[String]) {
-        if let Some(w) = self.words.get_mut(role as usize) {
-            w.extend(words.iter().cloned());
-            self.heads[role as usize].extend(heads.iter().cloned());
+        for (r, title) in soc_titles {
+            let Some(words) = p.words.get_mut(r as usize) else {
+                continue;
+            };
+            for w in title.split(|c: char| !c.is_ascii_alphanumeric()) {
+                let w = w.to_ascii_lowercase();
+                if w.len() < 3 || SOC_TITLE_STOPWORDS.contains(&w.as_str()) {
+                    continue;
+                }
+                match crate::soc::keys::singular(&w) {
+                    Some(one) => {
+                        p.heads[r as usize].insert(one.clone());
+                        words.insert(one);
+                    }
+                    None => {
+                        words.insert(w);
+                    }
+                }
+            }
         }
-    }
-
-    /// Recount how many roles hold each word (after [`RoleProfiles::add_words`]).
-    pub fn count_roles(&mut self) {
-        let p = self;
-        p.roles_with.clear();
         for words in &p.words {
             for w in words {
                 *p.roles_with.entry(w.clone()).or_default() += 1;
             }
         }
+        p
     }
 
     /// How many roles have the word in any alias ("technician": hundreds; "carpenter": a few).
@@ -106,7 +119,11 @@ mod tests {
             ("germination tester", vec![0]),
             ("quality tester", vec![1]),
         ];
-        let p = RoleProfiles::build(2, keys.iter().map(|(k, r)| (*k, r.clone())));
+        let p = RoleProfiles::build(
+            2,
+            keys.iter().map(|(k, r)| (*k, r.clone())),
+            std::iter::empty(),
+        );
         let one = |_: &str| 1.0;
         assert_eq!(p.coverage(0, &["seed", "tester"], &one), 1.0);
         assert_eq!(p.coverage(1, &["seed", "tester"], &one), 0.5);

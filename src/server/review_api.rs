@@ -315,6 +315,20 @@ pub(super) struct NoteRequest {
     reviewer: Option<String>,
 }
 
+/// The id, reviewer and note of a reject or undo request, checked.
+fn note_request(
+    s: &AppState,
+    headers: &HeaderMap,
+    id: Result<Path<i64>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(i64, String, Option<String>), ApiError> {
+    let token = authorize(s, headers)?;
+    let id = path_id(id)?;
+    let req: NoteRequest = parse_json_or_default(body, s.config().max_body)?;
+    let name = reviewer(token, req.reviewer.as_deref())?;
+    Ok((id, name, note(req.note.as_deref())?))
+}
+
 /// `POST /v1/review/candidates/{id}/reject`.
 pub(super) async fn reject(
     State(s): State<AppState>,
@@ -322,11 +336,7 @@ pub(super) async fn reject(
     id: Result<Path<i64>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let token = authorize(&s, &headers)?;
-    let id = path_id(id)?;
-    let req: NoteRequest = parse_json_or_default(body, s.config().max_body)?;
-    let name = reviewer(token, req.reviewer.as_deref())?;
-    let note = note(req.note.as_deref())?;
+    let (id, name, note) = note_request(&s, &headers, id, body)?;
     blocking(move || {
         let d = s
             .with_store(false, |store| {
@@ -350,11 +360,7 @@ pub(super) async fn undo(
     id: Result<Path<i64>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let token = authorize(&s, &headers)?;
-    let id = path_id(id)?;
-    let req: NoteRequest = parse_json_or_default(body, s.config().max_body)?;
-    let name = reviewer(token, req.reviewer.as_deref())?;
-    let note = note(req.note.as_deref())?;
+    let (id, name, note) = note_request(&s, &headers, id, body)?;
     blocking(move || {
         let d = s.decide(|store, _engine| {
             if store.decision(id)?.is_none() {
