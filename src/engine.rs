@@ -84,6 +84,7 @@ pub struct Engine {
     scoring: Scoring,
     artifacts: Artifacts,
     profiles: lookup::RoleProfiles,
+    corrections: lookup::fuzzy::CorrectionCache,
     overlay: HashMap<String, OverlayEntry>,
     data_hash: String,
     status: IndexStatus,
@@ -194,6 +195,7 @@ impl Engine {
             scoring,
             artifacts,
             profiles,
+            corrections: Default::default(),
             overlay: HashMap::new(),
             data_hash,
             status,
@@ -790,7 +792,7 @@ impl Engine {
                     continue;
                 }
             }
-            match lookup::correct(vocab, text).or_else(|| lookup::split_compound(vocab, text)) {
+            match self.corrections.correct(vocab, text) {
                 Some(c) => {
                     parts.push((vec![i], c.to.clone()));
                     corrections.push(c);

@@ -30,6 +30,11 @@ pub const MIN_COMPOUND_PART: usize = 3;
 /// At most this many vocabulary words are considered per misspelled token.
 pub const MAX_TYPO_DERIVATIONS: usize = 50;
 
+/// At most this many unknown tokens have their typo correction remembered (see
+/// `lookup::fuzzy::CorrectionCache`): about 100 bytes each, so the cache stays under 20 MB on
+/// an export of any size.
+pub const MAX_CACHED_CORRECTIONS: usize = 200_000;
+
 /// BM25 candidates fetched from tantivy before re-ranking.
 pub const BM25_CANDIDATES: usize = 20;
 

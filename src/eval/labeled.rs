@@ -2,7 +2,8 @@
 //! any of `role`, `level`, `soc` and `kind`.
 //!
 //! - `role`: a role code, or `none` when the title is not a job title at all (the right answer
-//!   is then "no role"). Empty: not scored.
+//!   is then "no role"), or several codes separated by `|` when any of them is right (a title
+//!   labeled by its SOC occupation, which some roles share). Empty: not scored.
 //! - `level`: a level code (`INT`, `P1`..`P6`, `S1`..`S4`, `M1`..`M6`, `E1`, `E2`). Empty: not
 //!   scored.
 //! - `soc`: one or more SOC 2018 (`15-1252`) or O*NET-SOC (`15-1252.00`) codes separated by `|`
@@ -23,19 +24,43 @@ use std::path::Path;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RoleLabel {
-    /// This role code is right.
+    /// This role code is right (or any of several, written `A.GEN|B.GEN`).
     Role(String),
     /// The title is not a job title: the right answer is no role.
     NoRole,
 }
 
 impl RoleLabel {
-    /// The code, or `none`.
+    /// The label as written: a code, codes separated by `|`, or `none`.
     pub fn as_str(&self) -> &str {
         match self {
             RoleLabel::Role(c) => c,
             RoleLabel::NoRole => "none",
         }
+    }
+
+    /// The role codes that count as right (none for [`RoleLabel::NoRole`]).
+    ///
+    /// ```
+    /// use titlematch::eval::RoleLabel;
+    /// let l = RoleLabel::Role("PKG.GEN|WHS.PCK".into());
+    /// assert_eq!(l.codes().collect::<Vec<_>>(), ["PKG.GEN", "WHS.PCK"]);
+    /// assert!(l.accepts("WHS.PCK") && !l.accepts("PKG"));
+    /// assert_eq!(RoleLabel::NoRole.codes().count(), 0);
+    /// ```
+    pub fn codes(&self) -> impl Iterator<Item = &str> {
+        let text = match self {
+            RoleLabel::Role(c) => c.as_str(),
+            RoleLabel::NoRole => "",
+        };
+        text.split(['|', ';'])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+    }
+
+    /// True when `code` is one of the right roles.
+    pub fn accepts(&self, code: &str) -> bool {
+        self.codes().any(|c| c == code)
     }
 }
 

@@ -113,15 +113,14 @@ impl RowOutcome {
         let (role_top1, role_topk) = match &row.role {
             None => (None, None),
             Some(RoleLabel::NoRole) => (Some(answer.is_none()), Some(answer.is_none())),
-            Some(RoleLabel::Role(code)) => {
-                let cands: Vec<&str> = answer
+            Some(label @ RoleLabel::Role(_)) => {
+                let mut cands = answer
                     .into_iter()
                     .chain(m.alternatives.iter().map(|a| a.role.code.as_str()))
-                    .take(k.max(1))
-                    .collect();
+                    .take(k.max(1));
                 (
-                    Some(answer == Some(code.as_str())),
-                    Some(cands.contains(&code.as_str())),
+                    Some(answer.is_some_and(|a| label.accepts(a))),
+                    Some(cands.any(|c| label.accepts(c))),
                 )
             }
         };

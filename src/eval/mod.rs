@@ -105,10 +105,11 @@ pub fn check_labels(engine: &Engine, rows: &[LabeledRow]) -> Result<()> {
     let bad: Vec<String> = rows
         .iter()
         .filter_map(|r| match &r.role {
-            Some(RoleLabel::Role(c)) if engine.taxonomy().get(c).is_none() => {
-                Some(format!("{}:{}: {c}", r.file, r.line))
-            }
-            _ => None,
+            Some(label) => label
+                .codes()
+                .find(|c| engine.taxonomy().get(c).is_none())
+                .map(|c| format!("{}:{}: {c}", r.file, r.line)),
+            None => None,
         })
         .collect();
     if bad.is_empty() {

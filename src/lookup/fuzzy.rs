@@ -8,11 +8,12 @@
 //! distance is built once per process.
 
 use crate::limits::{
-    MAX_TYPO_DERIVATIONS, MIN_COMPOUND_LEN, MIN_COMPOUND_PART, MIN_LEN_ONE_TYPO, MIN_LEN_TWO_TYPOS,
+    MAX_CACHED_CORRECTIONS, MAX_TYPO_DERIVATIONS, MIN_COMPOUND_LEN, MIN_COMPOUND_PART,
+    MIN_LEN_ONE_TYPO, MIN_LEN_TWO_TYPOS,
 };
 use fst::{IntoStreamer, Map, Streamer};
 use levenshtein_automata::LevenshteinAutomatonBuilder;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex};
 
 static LEV1: LazyLock<LevenshteinAutomatonBuilder> =
     LazyLock::new(|| LevenshteinAutomatonBuilder::new(1, true));
@@ -92,6 +93,72 @@ pub fn correct(vocab: &Map<Vec<u8>>, token: &str) -> Option<Correction> {
         to,
         distance,
     })
+}
+
+/// The correction of an unknown token ([`correct`], else [`split_compound`]), remembered: the
+/// same unknown words come back row after row in an export (a misspelled "techncian", a
+/// company's own word), and working one out walks a Levenshtein automaton over the vocabulary.
+/// Shared by all threads (sharded locks); at most [`MAX_CACHED_CORRECTIONS`] tokens are kept,
+/// after that new ones are worked out each time. A cache belongs to one vocabulary.
+#[derive(Debug)]
+pub struct CorrectionCache {
+    shards: Vec<Mutex<rustc_hash::FxHashMap<String, Option<Correction>>>>,
+}
+
+const CACHE_SHARDS: usize = 16;
+
+impl Default for CorrectionCache {
+    fn default() -> Self {
+        CorrectionCache {
+            shards: (0..CACHE_SHARDS).map(|_| Mutex::default()).collect(),
+        }
+    }
+}
+
+impl CorrectionCache {
+    /// The correction of `token` against `vocab`, from the cache when it was seen before.
+    ///
+    /// ```
+    /// use titlematch::lookup::fuzzy::CorrectionCache;
+    /// let vocab = fst::Map::from_iter([("man", 3u64), ("nurse", 5), ("pipe", 2)]).unwrap();
+    /// let cache = CorrectionCache::default();
+    /// assert_eq!(cache.correct(&vocab, "nurze").unwrap().to, "nurse");
+    /// assert_eq!(cache.correct(&vocab, "pipeman").unwrap().to, "pipe man");
+    /// assert_eq!(cache.correct(&vocab, "nurze").unwrap().to, "nurse"); // cached
+    /// assert!(cache.correct(&vocab, "nurse").is_none());
+    /// assert_eq!(cache.len(), 2);
+    /// ```
+    pub fn correct(&self, vocab: &Map<Vec<u8>>, token: &str) -> Option<Correction> {
+        // Known words and words too short to correct are answered at once, without a lock.
+        if token.len() < MIN_LEN_ONE_TYPO || !plain(token) || vocab.contains_key(token) {
+            return None;
+        }
+        use std::hash::BuildHasher;
+        let shard = &self.shards[rustc_hash::FxBuildHasher.hash_one(token) as usize % CACHE_SHARDS];
+        // A panic elsewhere while holding the lock leaves the map whole: keep using it.
+        if let Some(hit) = shard.lock().unwrap_or_else(|e| e.into_inner()).get(token) {
+            return hit.clone();
+        }
+        let found = correct(vocab, token).or_else(|| split_compound(vocab, token));
+        let mut map = shard.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() < MAX_CACHED_CORRECTIONS / CACHE_SHARDS {
+            map.insert(token.to_string(), found.clone());
+        }
+        found
+    }
+
+    /// How many tokens are remembered.
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|m| m.lock().map_or(0, |m| m.len()))
+            .sum()
+    }
+
+    /// True when nothing is remembered yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// Read an unknown closed compound as two known words: "pipeman" -> "pipe man",
