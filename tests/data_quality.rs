@@ -196,12 +196,12 @@ fn vocabulary_tables() {
 
 /// Floor on the O*NET alternate-titles major-group share of the issue's sample (seed
 /// 20261127). The issue asks for 0.80; see the comment at the assertion.
-const MAJOR_GROUP_FLOOR: f64 = 0.67;
+const MAJOR_GROUP_FLOOR: f64 = 0.69;
 
 /// Floor on the same share for a second sample of the same size that shares no title with the
 /// first (seed 7): the data were never checked against it, so it shows whether what was reached
 /// on the first sample holds for titles nobody looked at.
-const HELD_OUT_FLOOR: f64 = 0.66;
+const HELD_OUT_FLOOR: f64 = 0.68;
 
 /// Deterministic pseudo-random numbers (a fixed LCG), so the sample is the same every run.
 struct Lcg(u64);
@@ -304,7 +304,7 @@ fn onet_alternate_titles_coverage() {
     assert!(second.iter().all(|t| !first.contains(t)));
     let (major, _) = coverage(&engine, "issue sample (seed 20261127)", &first);
     let (held, _) = coverage(&engine, "held-out sample (seed 7)", &second);
-    // The aim is 0.80 (issue 3). The built-in roles reach about 0.69 on both samples: the
+    // The aim is 0.80 (issue 3). The built-in roles reach about 0.70 on both samples: the
     // misses are O*NET's long tail (DOT-era and one-employer titles such as "Flatcar Whacker"
     // or "Swift Tender") and titles whose words say several occupations ("Greaser",
     // "Housekeeper", "Inspector"). These floors guard what is reached; raise them as coverage

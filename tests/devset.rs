@@ -30,12 +30,17 @@ fn accuracy_floors() {
     let mut kinds: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut misses = Vec::new();
     for r in &rows {
-        let m = engine.match_title(&r["title"]);
         let want = r["role"].as_str();
+        if want.is_empty() {
+            continue; // labeled by SOC only
+        }
+        let m = engine.match_title(&r["title"]);
+        // "A|B": a title labeled by its SOC occupation, which several roles share.
         let ok = if want == "none" {
             m.role.is_none()
         } else {
-            m.role_code() == Some(want)
+            m.role_code()
+                .is_some_and(|got| want.split('|').any(|w| w == got))
         };
         let k = kinds.entry(r["kind"].clone()).or_default();
         k.0 += 1;
@@ -58,10 +63,11 @@ fn accuracy_floors() {
             ));
         }
     }
-    let role_acc = role_ok as f64 / rows.len() as f64;
+    let scored = rows.iter().filter(|r| !r["role"].is_empty()).count();
+    let role_acc = role_ok as f64 / scored as f64;
     let level_acc = level_ok as f64 / level_n.max(1) as f64;
     println!(
-        "dev set: {} rows; role top-1 {:.1}%; level exact {:.1}% (of {level_n} right roles)",
+        "dev set: {} rows ({scored} with a role label); role top-1 {:.1}%; level exact {:.1}% (of {level_n} right roles)",
         rows.len(),
         100.0 * role_acc,
         100.0 * level_acc
@@ -82,5 +88,54 @@ fn accuracy_floors() {
     assert!(
         level_acc >= LEVEL_FLOOR,
         "level accuracy {level_acc:.3} < floor {LEVEL_FLOOR}"
+    );
+}
+
+/// Floor on the share of long-tail titles whose role maps to the title's SOC major group.
+const LONGTAIL_MAJOR_FLOOR: f64 = 0.90;
+/// Floor on long-tail role top-1 (labels derived from SOC codes: any role of the occupation).
+const LONGTAIL_ROLE_FLOOR: f64 = 0.82;
+
+/// The long-tail set (tests/data/longtail): 1,214 trade, legacy and industry titles that the
+/// data writers wrote as a fresh check and never fixed, labeled by SOC occupation. Kept apart
+/// from the dev set: its role labels are derived from the SOC code, so they are not used to fit
+/// the confidence model.
+#[test]
+fn longtail_floors() {
+    let engine = common::engine();
+    let rows = common::read_tsv(&common::repo().join("tests/data/longtail/longtail.tsv"));
+    assert!(rows.len() >= 1000, "long-tail set has {} rows", rows.len());
+    let (mut major, mut role_n, mut role_ok) = (0usize, 0usize, 0usize);
+    for r in &rows {
+        let m = engine.match_title(&r["title"]);
+        let soc = &r["soc"];
+        let mapped = m
+            .role_code()
+            .and_then(|c| engine.taxonomy().get(c))
+            .is_some_and(|role| role.soc.iter().any(|s| s.code[..2] == soc[..2]));
+        major += mapped as usize;
+        if !r["role"].is_empty() {
+            role_n += 1;
+            role_ok += m
+                .role_code()
+                .is_some_and(|got| r["role"].split('|').any(|w| w == got))
+                as usize;
+        }
+    }
+    let major = major as f64 / rows.len() as f64;
+    let role = role_ok as f64 / role_n as f64;
+    println!(
+        "long-tail set: {} titles; SOC major group {:.1}%; role top-1 {:.1}% (of {role_n} with a role label)",
+        rows.len(),
+        100.0 * major,
+        100.0 * role
+    );
+    assert!(
+        major >= LONGTAIL_MAJOR_FLOOR,
+        "major group {major:.3} < {LONGTAIL_MAJOR_FLOOR}"
+    );
+    assert!(
+        role >= LONGTAIL_ROLE_FLOOR,
+        "role top-1 {role:.3} < {LONGTAIL_ROLE_FLOOR}"
     );
 }
