@@ -5,7 +5,10 @@
 //! Engineer"), `suffix` (at the end: "Engineer II", "Engineer, Lead") or `any`. Words count only
 //! as whole tokens, so "internal" never holds "intern". A word in brackets is context that must
 //! follow but is not consumed: `charge [nurse]` reads "charge" as M1 and leaves "nurse" for the
-//! role. Ladders other than `general` override or add phrases on top of it.
+//! role. `[...word]` is context that must end the segment, with anything between:
+//! `chief [...officer]` reads "Chief Happiness Officer" as E2 while a bare `chief` prefix ("Chief
+//! Electrician") says something else. Ladders other than `general` override or add phrases on
+//! top of it.
 
 use super::ladder::LevelCode;
 use crate::data::DataFiles;
@@ -30,6 +33,8 @@ pub enum Position {
 struct Phrase {
     words: Vec<String>,
     context: Vec<String>,
+    /// A word that must end the segment (`[...officer]`), after at least one other word.
+    last: Option<String>,
     level: LevelCode,
     position: Position,
 }
@@ -59,16 +64,15 @@ struct Table {
 
 impl Table {
     fn new(mut phrases: Vec<Phrase>) -> Table {
-        phrases.sort_by(|a, b| {
-            (b.words.len() + b.context.len()).cmp(&(a.words.len() + a.context.len()))
-        });
+        let weight = |p: &Phrase| p.words.len() + p.context.len() + p.last.is_some() as usize;
+        phrases.sort_by_key(|p| std::cmp::Reverse(weight(p)));
         let mut t = Table {
             phrases,
             ..Table::default()
         };
         for (i, p) in t.phrases.iter().enumerate() {
             t.by_first.entry(p.words[0].clone()).or_default().push(i);
-            if p.context.is_empty() {
+            if p.context.is_empty() && p.last.is_none() {
                 t.by_last
                     .entry(p.words[p.words.len() - 1].clone())
                     .or_default()
@@ -123,8 +127,19 @@ impl LevelWords {
             }
             let mut words = Vec::new();
             let mut context = Vec::new();
+            let mut last = None;
             for w in rec[1].split_whitespace() {
-                if let Some(c) = w.strip_prefix('[').and_then(|w| w.strip_suffix(']')) {
+                if last.is_some() {
+                    return Err(Error::data(
+                        FILE,
+                        line,
+                        "phrase",
+                        "[...word] (the segment's last word) must come last",
+                    ));
+                }
+                if let Some(c) = w.strip_prefix("[...").and_then(|w| w.strip_suffix(']')) {
+                    last = Some(c.to_string());
+                } else if let Some(c) = w.strip_prefix('[').and_then(|w| w.strip_suffix(']')) {
                     context.push(c.to_string());
                 } else if !context.is_empty() {
                     return Err(Error::data(
@@ -173,9 +188,18 @@ impl LevelWords {
                     format!("{:?} listed twice for ladder {ladder}", &rec[1]),
                 ));
             }
+            if last.is_some() && !context.is_empty() {
+                return Err(Error::data(
+                    FILE,
+                    line,
+                    "phrase",
+                    "use either [word] or [...word] context, not both",
+                ));
+            }
             raw.entry(ladder).or_default().push(Phrase {
                 words,
                 context,
+                last,
                 level,
                 position,
             });
@@ -188,9 +212,9 @@ impl LevelWords {
             let mut merged: Vec<Phrase> = general
                 .iter()
                 .filter(|g| {
-                    !over
-                        .iter()
-                        .any(|o| o.words == g.words && o.context == g.context)
+                    !over.iter().any(|o| {
+                        o.words == g.words && o.context == g.context && o.last == g.last
+                    })
                 })
                 .cloned()
                 .collect();
@@ -236,7 +260,10 @@ impl LevelWords {
                     && p.context
                         .iter()
                         .zip(&toks[i + n..i + n + m])
-                        .all(|(a, b)| a == b))
+                        .all(|(a, b)| a == b)
+                    && p.last.as_ref().is_none_or(|w| {
+                        end >= i + n + 2 && toks[..end].last() == Some(&w.as_str())
+                    }))
                 .then_some((n, p))
             })
     }
@@ -362,6 +389,28 @@ mod tests {
         );
         assert_eq!(read("head of data"), [("head of".into(), "M5".into())]);
         assert_eq!(read("charge nurse"), [("charge".into(), "M1".into())]);
+    }
+
+    #[test]
+    fn a_context_word_may_end_the_segment() {
+        // Any "Chief X Officer" is the C-suite; a bare "chief" prefix is not.
+        assert_eq!(
+            read("chief happiness officer"),
+            [("chief".into(), "E2".into())]
+        );
+        assert_eq!(read("chief electrician"), [("chief".into(), "P6".into())]);
+        // "officer" must follow at least one other word, and end the segment.
+        assert_eq!(read("chief officer"), [("chief".into(), "P6".into())]);
+        assert_eq!(
+            read("chief officer trainer"),
+            [("chief".into(), "P6".into())]
+        );
+        let e = LevelWords::parse(
+            "ladder,phrase,level,position,note\ngeneral,chief [...officer] x,E2,prefix,\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("must come last"), "{e}");
     }
 
     #[test]
