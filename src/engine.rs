@@ -431,6 +431,11 @@ impl Engine {
                             .collect::<Vec<_>>()
                             .join(", ")
                     )
+                } else if let Some((word, roles)) = self.generic_word(&content, &levels) {
+                    format!(
+                        "too generic: {word:?} heads the titles of {roles} roles; \
+                         the alternatives are some of them"
+                    )
                 } else {
                     "no alias or title in the catalog is close enough".into()
                 },
@@ -509,6 +514,26 @@ impl Engine {
                 idx: Vec::new(),
                 key,
             });
+            // And without its level words ("Travel Consultant II" -> "travel consultant": the
+            // noise word "travel" is part of the alias).
+            let in_level = |t: &Token| {
+                content
+                    .iter()
+                    .position(|c| std::ptr::eq(*c, t))
+                    .is_some_and(|i| hits.iter().any(|h| i >= h.start && i < h.start + h.len))
+            };
+            if !hits.is_empty() {
+                let kept: Vec<&Token> = toks.iter().copied().filter(|t| !in_level(t)).collect();
+                let idx: Vec<usize> = (0..content.len())
+                    .filter(|&i| !hits.iter().any(|h| i >= h.start && i < h.start + h.len))
+                    .collect();
+                if kept.iter().any(|t| t.kind == TokenKind::Noise) && !idx.is_empty() {
+                    out.push(Variant {
+                        idx,
+                        key: join(kept.into_iter()),
+                    });
+                }
+            }
         }
         fn push(out: &mut Vec<Variant>, idx: Vec<usize>, src: &[&Token]) {
             let idx = trim_edges(idx, src);
@@ -860,6 +885,14 @@ impl Engine {
         }
         // 3. BM25 candidates, re-ranked (a split compound is two words here).
         let query: Vec<&str> = words.iter().flat_map(|w| w.split(' ')).collect();
+        // One word that the titles of many roles share and no alias is ("Technician",
+        // "Specialist"): any pick among them would be a coin toss, so there is no answer; the
+        // reason says why and the alternatives show the candidates.
+        if let [word] = query[..] {
+            if self.generic_head(word) {
+                return None;
+            }
+        }
         let ranked = self.rank_bm25(&query);
         let (best_key, best_ref, best_sim, best_score) = ranked.first().cloned()?;
         // A candidate that explains little of the title (by word weight) is not an answer:
@@ -1128,12 +1161,19 @@ impl Engine {
             .take(top)
             .map(|(kid, r, sim, score)| {
                 let (ac, approved, _) = self.alias_conf(r);
+                let key = &self.artifacts.keys[kid];
+                let shared: Vec<&str> = words
+                    .iter()
+                    .copied()
+                    .filter(|w| key.split(' ').any(|k| k == *w))
+                    .collect();
                 let f = Features {
                     partial: 1.0,
                     alias_confidence: ac,
                     approved: approved as u8 as f64,
                     coverage: sim.query_coverage,
                     similarity: score,
+                    generic: self.generic(&shared.join(" ")),
                     ..Features::default()
                 };
                 let role = self.taxonomy.role(r.role as usize);
@@ -1149,6 +1189,33 @@ impl Engine {
                 }
             })
             .collect()
+    }
+
+    /// The title's one word left besides level words, when it is generic, with the number of
+    /// roles whose titles use it (see [`Engine::generic`]).
+    fn generic_word(&self, content: &[&Token], levels: &[LevelHit]) -> Option<(String, usize)> {
+        let rest: Vec<&str> = (0..content.len())
+            .filter(|i| !levels.iter().any(|h| *i >= h.start && *i < h.start + h.len))
+            .map(|i| content[i].text.as_str())
+            .collect();
+        let [word] = rest[..] else {
+            return None;
+        };
+        // As the lookup read it: "techncian" is "technician".
+        let word = self
+            .corrections
+            .correct(&self.artifacts.token_fst, word)
+            .map_or_else(|| word.to_string(), |c| c.to);
+        self.generic_head(&word).then(|| {
+            let roles = self.profiles.roles_headed(&word);
+            (word, roles)
+        })
+    }
+
+    /// True for a word that is the head of the titles of many roles ("technician",
+    /// "consultant"): alone, it says the kind of worker but not the job.
+    fn generic_head(&self, word: &str) -> bool {
+        self.profiles.roles_headed(word) >= GENERIC_TOKEN_ROLES
     }
 
     /// 1 when the text matched is a single word that the aliases of many roles share

@@ -212,9 +212,9 @@ impl LevelWords {
             let mut merged: Vec<Phrase> = general
                 .iter()
                 .filter(|g| {
-                    !over.iter().any(|o| {
-                        o.words == g.words && o.context == g.context && o.last == g.last
-                    })
+                    !over
+                        .iter()
+                        .any(|o| o.words == g.words && o.context == g.context && o.last == g.last)
                 })
                 .cloned()
                 .collect();

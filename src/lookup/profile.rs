@@ -17,6 +17,7 @@ pub struct RoleProfiles {
     words: Vec<HashSet<String>>,
     heads: Vec<HashSet<String>>,
     roles_with: HashMap<String, usize>,
+    roles_headed: HashMap<String, usize>,
 }
 
 impl RoleProfiles {
@@ -33,6 +34,7 @@ impl RoleProfiles {
             words: vec![HashSet::default(); roles],
             heads: vec![HashSet::default(); roles],
             roles_with: HashMap::default(),
+            roles_headed: HashMap::default(),
         };
         for (key, owners) in keys {
             let toks: Vec<&str> = key.split(' ').collect();
@@ -72,12 +74,23 @@ impl RoleProfiles {
                 *p.roles_with.entry(w.clone()).or_default() += 1;
             }
         }
+        for heads in &p.heads {
+            for h in heads {
+                *p.roles_headed.entry(h.clone()).or_default() += 1;
+            }
+        }
         p
     }
 
     /// How many roles have the word in any alias ("technician": hundreds; "carpenter": a few).
     pub fn roles_with(&self, word: &str) -> usize {
         self.roles_with.get(word).copied().unwrap_or(0)
+    }
+
+    /// How many roles have the word as the head of an alias or SOC title ("technician":
+    /// hundreds; "farm", a modifier, almost none).
+    pub fn roles_headed(&self, word: &str) -> usize {
+        self.roles_headed.get(word).copied().unwrap_or(0)
     }
 
     /// The weighted share of the query's words found anywhere in the role's aliases, or 0 when
@@ -133,5 +146,7 @@ mod tests {
         assert_eq!(p.roles_with("tester"), 2);
         assert_eq!(p.roles_with("seed"), 1);
         assert_eq!(p.roles_with("nothing"), 0);
+        assert_eq!(p.roles_headed("tester"), 2);
+        assert_eq!(p.roles_headed("seed"), 0);
     }
 }
