@@ -433,8 +433,8 @@ impl Engine {
                     )
                 } else if let Some((word, roles)) = self.generic_word(&content, &levels) {
                     format!(
-                        "too generic: {word:?} heads the titles of {roles} roles; \
-                         the alternatives are some of them"
+                        "too generic: the only word the catalog knows is {word:?}, which \
+                         heads the titles of {roles} roles; the alternatives are some of them"
                     )
                 } else {
                     "no alias or title in the catalog is close enough".into()
@@ -885,13 +885,11 @@ impl Engine {
         }
         // 3. BM25 candidates, re-ranked (a split compound is two words here).
         let query: Vec<&str> = words.iter().flat_map(|w| w.split(' ')).collect();
-        // One word that the titles of many roles share and no alias is ("Technician",
-        // "Specialist"): any pick among them would be a coin toss, so there is no answer; the
-        // reason says why and the alternatives show the candidates.
-        if let [word] = query[..] {
-            if self.generic_head(word) {
-                return None;
-            }
+        // The only word the catalog knows is a head that the titles of many roles share
+        // ("Technician", "Chief Happiness Officer"): any pick among them would be a coin toss, so
+        // there is no answer; the reason says why and the alternatives show the candidates.
+        if self.lone_generic(&query).is_some() {
+            return None;
         }
         let ranked = self.rank_bm25(&query);
         let (best_key, best_ref, best_sim, best_score) = ranked.first().cloned()?;
@@ -1198,18 +1196,33 @@ impl Engine {
             .filter(|i| !levels.iter().any(|h| *i >= h.start && *i < h.start + h.len))
             .map(|i| content[i].text.as_str())
             .collect();
-        let [word] = rest[..] else {
-            return None;
-        };
-        // As the lookup read it: "techncian" is "technician".
-        let word = self
-            .corrections
-            .correct(&self.artifacts.token_fst, word)
-            .map_or_else(|| word.to_string(), |c| c.to);
-        self.generic_head(&word).then(|| {
-            let roles = self.profiles.roles_headed(&word);
-            (word, roles)
-        })
+        // As the lookup read them: "techncian" is "technician".
+        let read: Vec<String> = rest
+            .iter()
+            .map(|w| {
+                self.corrections
+                    .correct(&self.artifacts.token_fst, w)
+                    .map_or_else(|| w.to_string(), |c| c.to)
+            })
+            .collect();
+        let words: Vec<&str> = read.iter().flat_map(|w| w.split(' ')).collect();
+        let word = self.lone_generic(&words)?.to_string();
+        let roles = self.profiles.roles_headed(&word);
+        Some((word, roles))
+    }
+
+    /// The one word of `words` that the vocabulary knows, when there is exactly one, it is a
+    /// generic head (see [`Engine::generic_head`]) and the data gives it no reading of its own
+    /// (no alias is the bare word: "Operator" has one, marked ambiguous; "Technician" has none).
+    fn lone_generic<'w>(&self, words: &[&'w str]) -> Option<&'w str> {
+        let vocab = &self.artifacts.token_fst;
+        let mut known = words.iter().filter(|w| vocab.contains_key(w));
+        match (known.next(), known.next()) {
+            (Some(w), None) if self.generic_head(w) && self.artifacts.key_id(w).is_none() => {
+                Some(w)
+            }
+            _ => None,
+        }
     }
 
     /// True for a word that is the head of the titles of many roles ("technician",
@@ -1249,11 +1262,24 @@ impl Engine {
             (None, Some(a)) => role.aliases[a as usize].level,
             _ => None,
         };
-        let codes: Vec<LevelCode> = signals.iter().map(|h| h.level).collect();
+        let codes: Vec<LevelCode> = signals
+            .iter()
+            .map(|h| match h.support {
+                Some(s) if role.track == level::Track::S => s,
+                _ => h.level,
+            })
+            .collect();
         m.level = Some(self.level_for(found.role, pinned, &codes));
         m.explain.level_signals = signals
             .iter()
-            .map(|h| format!("{} -> {}", h.phrase, h.level))
+            .zip(&codes)
+            .map(|(h, c)| {
+                if *c == h.level {
+                    format!("{} -> {}", h.phrase, h.level)
+                } else {
+                    format!("{} -> {c} (on a support role)", h.phrase)
+                }
+            })
             .collect();
         if let Some(p) = pinned {
             m.explain

@@ -1,6 +1,7 @@
 //! Seniority words (`data/level_words.csv`) and the reader that finds them in a title.
 //!
-//! A row is `ladder,phrase,level,position,note`. `position` says where in a title segment the
+//! A row is `ladder,phrase,level,position,note`. `level` is a level code, or two (`INT/S1`): the
+//! second is the level on support and trade roles. `position` says where in a title segment the
 //! phrase counts: `prefix` (at the start, possibly after other level words: "Senior Staff
 //! Engineer"), `suffix` (at the end: "Engineer II", "Engineer, Lead") or `any`. Words count only
 //! as whole tokens, so "internal" never holds "intern". A word in brackets is context that must
@@ -36,6 +37,8 @@ struct Phrase {
     /// A word that must end the segment (`[...officer]`), after at least one other word.
     last: Option<String>,
     level: LevelCode,
+    /// The level on support and trade roles, when it differs (`INT/S1`: a trainee).
+    support: Option<LevelCode>,
     position: Position,
 }
 
@@ -48,6 +51,9 @@ pub struct LevelHit {
     pub len: usize,
     /// The level it signals (general track: P codes for individual contributors).
     pub level: LevelCode,
+    /// The level it signals on a support or trade role (S track), when the data gives one
+    /// (`INT/S1`: "Truck Driver Trainee" is S1, "Appraiser Trainee" INT).
+    pub support: Option<LevelCode>,
     /// The phrase as written in the data.
     pub phrase: String,
     /// Whether the phrase is positional (prefix/suffix) rather than `any`.
@@ -163,10 +169,27 @@ impl LevelWords {
                     "phrases must be lowercase (as normalized)",
                 ));
             }
-            let level: LevelCode = rec[2]
+            // `INT/S1`: the level, then the level on support roles.
+            let (level, support) = match rec[2].trim().split_once('/') {
+                Some((l, s)) => (l, Some(s)),
+                None => (rec[2].trim(), None),
+            };
+            let level: LevelCode = level
                 .trim()
                 .parse()
                 .map_err(|e: String| Error::data(FILE, line, "level", e))?;
+            let support: Option<LevelCode> = support
+                .map(|s| s.trim().parse())
+                .transpose()
+                .map_err(|e: String| Error::data(FILE, line, "level", e))?;
+            if support.is_some_and(|s| s.track != super::ladder::Track::S) {
+                return Err(Error::data(
+                    FILE,
+                    line,
+                    "level",
+                    "the level after / is the one on support roles: an S level (S1-S4)",
+                ));
+            }
             let position = match rec[3].trim() {
                 "prefix" => Position::Prefix,
                 "suffix" => Position::Suffix,
@@ -201,6 +224,7 @@ impl LevelWords {
                 context,
                 last,
                 level,
+                support,
                 position,
             });
         }
@@ -311,6 +335,7 @@ impl LevelWords {
                 start,
                 len: n,
                 level: p.level,
+                support: p.support,
                 phrase: p.words.join(" "),
                 positional,
             };
@@ -442,5 +467,18 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("position"), "{e}");
+        let e =
+            LevelWords::parse("ladder,phrase,level,position,note\ngeneral,trainee,INT/P1,any,\n")
+                .unwrap_err()
+                .to_string();
+        assert!(e.contains("support roles"), "{e}");
+        let w =
+            LevelWords::parse("ladder,phrase,level,position,note\ngeneral,trainee,INT/S1,any,\n")
+                .unwrap();
+        let hit = &w.find("general", &["trainee", "driver"], &[0, 0])[0];
+        assert_eq!(
+            (hit.level.to_string(), hit.support.map(|s| s.to_string())),
+            ("INT".into(), Some("S1".into()))
+        );
     }
 }
