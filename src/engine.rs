@@ -1372,6 +1372,11 @@ impl Engine {
                 });
             }
         }
+        // An alternative is right only when the answer is wrong.
+        let left = round(1.0 - m.confidence);
+        for a in &mut alts {
+            a.confidence = a.confidence.min(left);
+        }
         alts.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
         alts.truncate(top);
         m.alternatives = alts;

@@ -63,7 +63,9 @@ pub struct Alternative {
     pub role: RoleRef,
     /// The level this title would have in that role.
     pub level: Option<LevelRef>,
-    /// Confidence of this answer, on the same scale as the match's.
+    /// Confidence of this answer, on the same scale as the match's, and never more than what
+    /// the match leaves (1 - its confidence): the answer and an alternative cannot both be
+    /// likely.
     pub confidence: f64,
     /// How it was found.
     pub match_type: MatchType,
