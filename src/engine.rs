@@ -692,11 +692,17 @@ impl Engine {
         let hits = self.hits(&content, &opts.ladder);
         let mut found = self.stages(toks, &content, &hits, tried, compound)?;
         let key_toks: Vec<&str> = found.key.split(' ').collect();
+        // A level word the alias itself holds is part of the job's name, not a rank: "Senior
+        // Product Manager" is a senior product manager (P3), not a senior manager (M3). On a
+        // management role the manager word the key adds ("VP Finance" -> "finance manager")
+        // stays a rank.
+        let ic_role = !self.taxonomy.role(found.role as usize).track.is_managerial();
         found.signals = hits
             .into_iter()
             .filter(|h| {
                 !(h.start..h.start + h.len).all(|i| {
-                    found.consumed.contains(&i) && key_toks.contains(&content[i].text.as_str())
+                    (found.consumed.contains(&i) || ic_role)
+                        && key_toks.contains(&content[i].text.as_str())
                 })
             })
             .collect();

@@ -40,11 +40,16 @@ pub fn resolve(
         .map(|c| c.rank)
         .max();
     let code = if best.track.is_managerial() {
-        // "Senior Engineering Manager": a senior modifier on a manager word is one step up.
+        // "Senior Engineering Manager": a senior modifier on a manager word is one step up;
+        // "Assistant Store Manager", "Junior Manager": an entry modifier is one step down.
         match (best.track, ic_max) {
             (Track::M, Some(r)) if r >= 3 => LevelCode {
                 track: Track::M,
                 rank: (best.rank + 1).min(6),
+            },
+            (Track::M, Some(1)) => LevelCode {
+                track: Track::M,
+                rank: best.rank.saturating_sub(1).max(1),
             },
             _ => best,
         }
@@ -92,6 +97,7 @@ mod tests {
         assert_eq!(resolve(&[c("P3"), c("M2")], Track::P, c("P2")).0, c("M3"));
         assert_eq!(resolve(&[c("P3")], Track::M, c("M2")).0, c("M3"));
         assert_eq!(resolve(&[c("P1")], Track::M, c("M2")).0, c("M1"));
+        assert_eq!(resolve(&[c("P1"), c("M2")], Track::P, c("P2")).0, c("M1"));
         assert_eq!(resolve(&[c("E2"), c("M2")], Track::P, c("P2")).0, c("E2"));
     }
 }
