@@ -14,26 +14,26 @@ use crate::common;
 use serde_json::Value;
 use std::path::Path;
 
-/// Role top-1 over all rows (measured 90.1%, 752/835).
+/// Role top-1 over all rows (measured 91.9%, 1410/1535).
 const ROLE_TOP1: f64 = 0.87;
-/// Role top-3 (measured 95.0%).
+/// Role top-3 (measured 94.9%).
 const ROLE_TOP3: f64 = 0.92;
-/// Level exact over rows with a level label (measured 92.3%).
+/// Level exact over rows with a level label (measured 95.2%).
 const LEVEL_EXACT: f64 = 0.88;
-/// Level within one step on the same track (measured 94.3%).
+/// Level within one step on the same track (measured 96.8%).
 const LEVEL_WITHIN_ONE: f64 = 0.90;
-/// SOC top-1 at 2 digits, major group (measured 94.1%).
+/// SOC top-1 at 2 digits, major group (measured 95.4%).
 const SOC2_TOP1: f64 = 0.91;
-/// SOC top-1 at 6 digits, detailed occupation (measured 89.6%).
+/// SOC top-1 at 6 digits, detailed occupation (measured 92.4%).
 const SOC6_TOP1: f64 = 0.86;
-/// Expected calibration error over all answered rows, at most (measured 0.026).
+/// Expected calibration error over all answered rows, at most (measured 0.011).
 const ECE_ALL: f64 = 0.05;
-/// Expected calibration error on the held-out split, at most (measured 0.041).
+/// Expected calibration error on the held-out split, at most (measured 0.025).
 const ECE_HELD_OUT: f64 = 0.07;
-/// Share of rows accepted automatically at 95% precision, at least (measured 84.3%).
+/// Share of rows accepted automatically at 95% precision, at least (measured 88.2%).
 const AUTO_95: f64 = 0.75;
-/// Role top-1 per kind (measured: clean 91.7, abbreviated 84.4, typo 96.7, noisy 95.1,
-/// compound 85.5, non_english 72.3, junk 88.2).
+/// Role top-1 per kind (measured: clean 92.4, abbreviated 91.0, typo 97.4, noisy 91.3,
+/// compound 92.0, non_english 78.3, junk 93.8).
 const ROLE_TOP1_BY_KIND: [(&str, f64); 7] = [
     ("clean", 0.88),
     ("abbreviated", 0.80),
