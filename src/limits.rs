@@ -8,6 +8,10 @@
 /// normalization. Real titles are under 100 bytes; 10 KB "titles" are pasted résumés.
 pub const MAX_INPUT_BYTES: usize = 1024;
 
+/// A title whose normalized text reads differently when normalized again (a phrase split across
+/// two segments) is read again at most this many times; in practice once settles it.
+pub const MAX_NORMALIZE_PASSES: usize = 3;
+
 /// At most this many tokens are kept after normalization; the rest are ignored and the
 /// explanation says so. Bounds every later stage.
 pub const MAX_TOKENS: usize = 16;

@@ -14,12 +14,12 @@ pub mod segment;
 
 use crate::data::DataFiles;
 use crate::error::Result;
-use crate::limits::{MAX_TOKENS, MAX_TOKEN_CHARS};
+use crate::limits::{MAX_NORMALIZE_PASSES, MAX_TOKENS, MAX_TOKEN_CHARS};
 pub use abbrev::{Abbreviations, Expansion};
 pub use noise::Noise;
 
 /// Version of the normalization rules; part of every index manifest.
-pub const NORMALIZER_VERSION: u32 = 1;
+pub const NORMALIZER_VERSION: u32 = 2;
 
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -124,8 +124,36 @@ impl Normalizer {
     }
 
     /// Normalize one title. Never fails and never panics: anything unreadable becomes spaces,
-    /// and the result may have no tokens.
+    /// and the result may have no tokens. Normalizing the text of the result again gives the
+    /// same text.
     pub fn normalize(&self, raw: &str) -> Normalized {
+        let mut out = self.normalize_once(raw);
+        // The text drops segment boundaries, so a phrase split across two segments can read
+        // differently when the text is normalized again ("0 {mo" -> `0 mo`, a pay pattern).
+        // Such titles are read again until the text settles, keeping what each pass removed.
+        for _ in 0..MAX_NORMALIZE_PASSES {
+            if out.tokens.iter().all(|t| t.segment == 0) {
+                break;
+            }
+            let text = out.text();
+            let again = self.normalize_once(&text);
+            if again.text() == text {
+                break;
+            }
+            let mut dropped = std::mem::take(&mut out.dropped);
+            let mut expansions = std::mem::take(&mut out.expansions);
+            let truncated = out.truncated;
+            out = again;
+            dropped.append(&mut out.dropped);
+            expansions.append(&mut out.expansions);
+            out.dropped = dropped;
+            out.expansions = expansions;
+            out.truncated |= truncated;
+        }
+        out
+    }
+
+    fn normalize_once(&self, raw: &str) -> Normalized {
         let mut out = Normalized::default();
         let (raw, cut) = fold::truncate(raw.trim());
         out.truncated = cut;
@@ -318,6 +346,35 @@ impl Normalizer {
                 });
             }
             seg_index += 1;
+        }
+        // The normalized text loses the segment boundaries, so a multi-word abbreviation whose
+        // words ended up in two segments ("K {9" -> `k 9`) would be expanded when the text is
+        // normalized again: expand it here too, so that normalizing twice changes nothing.
+        let mut i = 0;
+        while i + 1 < out.tokens.len() {
+            if out.tokens[i].segment != out.tokens[i + 1].segment {
+                let words: Vec<&str> = out.tokens.iter().map(|t| t.text.as_str()).collect();
+                if let Some((n, exp)) = self.abbreviations.expand_at(&words, i, &all) {
+                    if n >= 2 {
+                        let from = words[i..i + n].join(" ");
+                        let first = out.tokens[i].clone();
+                        let merged: Vec<Token> = exp
+                            .iter()
+                            .map(|w| Token {
+                                text: w.clone(),
+                                kind: TokenKind::Content,
+                                ..first.clone()
+                            })
+                            .collect();
+                        out.expansions.push(Expansion {
+                            from,
+                            to: exp.join(" "),
+                        });
+                        out.tokens.splice(i..i + n, merged);
+                    }
+                }
+            }
+            i += 1;
         }
         out.junk = !out.tokens.is_empty() && self.noise.is_junk(&out.text());
         out

@@ -113,7 +113,13 @@ pub fn segment(folded: &str) -> Vec<RawSegment> {
                 } else {
                     0
                 };
-                if (1..=3).contains(&left) && (1..=3).contains(&right) && !c.tok.contains('/') {
+                // Not after a dotted word ("a.a/..."): the dots after it would keep joining
+                // letters to the acronym, and the same text read again would cut it elsewhere.
+                if (1..=3).contains(&left)
+                    && (1..=3).contains(&right)
+                    && !c.tok.contains('/')
+                    && !c.dotted
+                {
                     c.tok.push('/');
                 } else {
                     c.end_token();
@@ -127,6 +133,7 @@ pub fn segment(folded: &str) -> Vec<RawSegment> {
                 if (1..=2).contains(&left)
                     && next.is_alphanumeric()
                     && alnum_run_len(&chars, i + 1) <= 2
+                    && !c.dotted
                 {
                     c.tok.push('&');
                 } else {
