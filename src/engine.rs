@@ -696,7 +696,11 @@ impl Engine {
         // Product Manager" is a senior product manager (P3), not a senior manager (M3). On a
         // management role the manager word the key adds ("VP Finance" -> "finance manager")
         // stays a rank.
-        let ic_role = !self.taxonomy.role(found.role as usize).track.is_managerial();
+        let ic_role = !self
+            .taxonomy
+            .role(found.role as usize)
+            .track
+            .is_managerial();
         found.signals = hits
             .into_iter()
             .filter(|h| {
