@@ -292,8 +292,7 @@ impl Engine {
         let n = self.normalizer.normalize(title);
         let content: Vec<&Token> = n.content().collect();
         let hits = self.hits(&content, "general");
-        let keep = (0..content.len())
-            .filter(|i| !hits.iter().any(|h| *i >= h.start && *i < h.start + h.len));
+        let keep = (0..content.len()).filter(|&i| !hits.iter().any(|h| h.covers(i)));
         join(keep.map(|i| content[i]))
     }
 
@@ -373,7 +372,7 @@ impl Engine {
         if parts > 1
             && best
                 .as_ref()
-                .map_or(true, |f| f.match_type > MatchType::Alias)
+                .is_none_or(|f| f.match_type > MatchType::Alias)
         {
             let mut found_parts = Vec::new();
             for p in 0..parts.min(MAX_COMPOUND_PARTS) {
@@ -403,7 +402,7 @@ impl Engine {
                         self.conf(&f) > self.conf(w) + COMPOUND_ORDER_PENALTY
                     }
                 };
-                if best.as_ref().map_or(true, wins) {
+                if best.as_ref().is_none_or(wins) {
                     if let Some(w) = best.take() {
                         part_alt.push(w);
                     }
@@ -515,24 +514,21 @@ impl Engine {
                 key,
             });
             // And without its level words ("Travel Consultant II" -> "travel consultant": the
-            // noise word "travel" is part of the alias).
-            let in_level = |t: &Token| {
-                content
-                    .iter()
-                    .position(|c| std::ptr::eq(*c, t))
-                    .is_some_and(|i| hits.iter().any(|h| i >= h.start && i < h.start + h.len))
-            };
-            if !hits.is_empty() {
-                let kept: Vec<&Token> = toks.iter().copied().filter(|t| !in_level(t)).collect();
-                let idx: Vec<usize> = (0..content.len())
-                    .filter(|&i| !hits.iter().any(|h| i >= h.start && i < h.start + h.len))
-                    .collect();
-                if kept.iter().any(|t| t.kind == TokenKind::Noise) && !idx.is_empty() {
-                    out.push(Variant {
-                        idx,
-                        key: join(kept.into_iter()),
-                    });
-                }
+            // noise word "travel" is part of the alias). Content tokens are numbered as in
+            // `content`, which is `toks` without its noise words.
+            let idx: Vec<usize> = (0..content.len())
+                .filter(|&i| !hits.iter().any(|h| h.covers(i)))
+                .collect();
+            if !hits.is_empty() && !idx.is_empty() {
+                let mut i = 0;
+                let kept = toks.iter().copied().filter(|t| {
+                    t.kind == TokenKind::Noise || {
+                        i += 1;
+                        idx.contains(&(i - 1))
+                    }
+                });
+                let key = join(kept);
+                out.push(Variant { idx, key });
             }
         }
         fn push(out: &mut Vec<Variant>, idx: Vec<usize>, src: &[&Token]) {
@@ -560,8 +556,7 @@ impl Engine {
                 vec![all]
             }
         };
-        let in_hit =
-            |i: usize, hs: &[&LevelHit]| hs.iter().any(|h| i >= h.start && i < h.start + h.len);
+        let in_hit = |i: usize, hs: &[&LevelHit]| hs.iter().any(|h| h.covers(i));
         for scope in &scopes {
             // Subsets of positional hits stripped, fewest first.
             let n = positional.len();
@@ -924,11 +919,7 @@ impl Engine {
             .filter(|(_, w)| w.split(' ').any(|w| key_toks.contains(&w)))
             .flat_map(|(idx, _)| idx.iter().copied())
             .collect();
-        let shared: Vec<&str> = query
-            .iter()
-            .copied()
-            .filter(|w| key_toks.contains(w))
-            .collect();
+        let generic = self.generic_overlap(&query, &key);
         let mk = |r: AliasRef,
                   _sim: &lookup::Similarity,
                   score: f64,
@@ -945,7 +936,7 @@ impl Engine {
                 ambiguous: 0.0,
                 // A guess resting on one common word ("happiness officer" -> a role with
                 // "officer") is as weak as a one-word title.
-                generic: self.generic(&shared.join(" ")),
+                generic,
                 compound: compound as u8 as f64,
                 ..Features::default()
             }
@@ -1169,19 +1160,13 @@ impl Engine {
             .take(top)
             .map(|(kid, r, sim, score)| {
                 let (ac, approved, _) = self.alias_conf(r);
-                let key = &self.artifacts.keys[kid];
-                let shared: Vec<&str> = words
-                    .iter()
-                    .copied()
-                    .filter(|w| key.split(' ').any(|k| k == *w))
-                    .collect();
                 let f = Features {
                     partial: 1.0,
                     alias_confidence: ac,
                     approved: approved as u8 as f64,
                     coverage: sim.query_coverage,
                     similarity: score,
-                    generic: self.generic(&shared.join(" ")),
+                    generic: self.generic_overlap(words, &self.artifacts.keys[kid]),
                     ..Features::default()
                 };
                 let role = self.taxonomy.role(r.role as usize);
@@ -1203,7 +1188,7 @@ impl Engine {
     /// roles whose titles use it (see [`Engine::generic`]).
     fn generic_word(&self, content: &[&Token], levels: &[LevelHit]) -> Option<(String, usize)> {
         let rest: Vec<&str> = (0..content.len())
-            .filter(|i| !levels.iter().any(|h| *i >= h.start && *i < h.start + h.len))
+            .filter(|&i| !levels.iter().any(|h| h.covers(i)))
             .map(|i| content[i].text.as_str())
             .collect();
         // As the lookup read them: "techncian" is "technician".
@@ -1239,6 +1224,17 @@ impl Engine {
     /// "consultant"): alone, it says the kind of worker but not the job.
     fn generic_head(&self, word: &str) -> bool {
         self.profiles.roles_headed(word) >= GENERIC_TOKEN_ROLES
+    }
+
+    /// [`Engine::generic`] of the words `query` shares with `key`: a partial answer resting on
+    /// one common word.
+    fn generic_overlap(&self, query: &[&str], key: &str) -> f64 {
+        let shared: Vec<&str> = query
+            .iter()
+            .copied()
+            .filter(|w| key.split(' ').any(|k| k == *w))
+            .collect();
+        self.generic(&shared.join(" "))
     }
 
     /// 1 when the text matched is a single word that the aliases of many roles share

@@ -58,6 +58,17 @@ pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")
 }
 
+/// The files in `dir` ending in `.ext`, sorted by name.
+pub fn files_with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
+        .collect();
+    files.sort();
+    files
+}
+
 /// Read a TSV file with a header into rows of (column -> value).
 pub fn read_tsv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
     let mut rdr = csv::ReaderBuilder::new()

@@ -6,6 +6,12 @@
 use crate::common;
 use std::collections::BTreeMap;
 
+/// A role label names one role or several (`A|B`, a title labeled by its SOC occupation); any
+/// of them is right.
+fn accepts(label: &str, role: &str) -> bool {
+    label.split('|').any(|w| w == role)
+}
+
 /// Role top-1 accuracy floor over all rows (a `none` label is right when no role is returned).
 const ROLE_FLOOR: f64 = 0.87;
 /// Level exact accuracy floor over rows whose role is right.
@@ -16,13 +22,7 @@ fn accuracy_floors() {
     let engine = common::engine();
     let dir = common::repo().join("tests/data/devset");
     let mut rows = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "tsv"))
-        .collect();
-    files.sort();
-    for f in &files {
+    for f in &common::files_with_ext(&dir, "tsv") {
         rows.extend(common::read_tsv(f));
     }
     assert!(rows.len() >= 600, "dev set has {} rows", rows.len());
@@ -39,8 +39,7 @@ fn accuracy_floors() {
         let ok = if want == "none" {
             m.role.is_none()
         } else {
-            m.role_code()
-                .is_some_and(|got| want.split('|').any(|w| w == got))
+            m.role_code().is_some_and(|got| accepts(want, got))
         };
         let k = kinds.entry(r["kind"].clone()).or_default();
         k.0 += 1;
@@ -116,10 +115,7 @@ fn longtail_floors() {
         major += mapped as usize;
         if !r["role"].is_empty() {
             role_n += 1;
-            role_ok += m
-                .role_code()
-                .is_some_and(|got| r["role"].split('|').any(|w| w == got))
-                as usize;
+            role_ok += m.role_code().is_some_and(|got| accepts(&r["role"], got)) as usize;
         }
     }
     let major = major as f64 / rows.len() as f64;

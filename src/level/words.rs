@@ -60,6 +60,13 @@ pub struct LevelHit {
     pub positional: bool,
 }
 
+impl LevelHit {
+    /// True when token `i` is part of the phrase.
+    pub fn covers(&self, i: usize) -> bool {
+        i >= self.start && i < self.start + self.len
+    }
+}
+
 /// One ladder's phrases, indexed by first and last word (longest phrase first in each list).
 #[derive(Debug, Clone, Default)]
 struct Table {

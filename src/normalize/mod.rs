@@ -129,8 +129,9 @@ impl Normalizer {
     pub fn normalize(&self, raw: &str) -> Normalized {
         let mut out = self.normalize_once(raw);
         // The text drops segment boundaries, so a phrase split across two segments can read
-        // differently when the text is normalized again ("0 {mo" -> `0 mo`, a pay pattern).
-        // Such titles are read again until the text settles, keeping what each pass removed.
+        // differently when the text is normalized again ("K {9" -> `k 9`, the abbreviation of
+        // "canine"; "0 {mo" -> `0 mo`, a pay pattern). Such titles are read again until the
+        // text settles, keeping what each pass removed and expanded.
         for _ in 0..MAX_NORMALIZE_PASSES {
             if out.tokens.iter().all(|t| t.segment == 0) {
                 break;
@@ -346,35 +347,6 @@ impl Normalizer {
                 });
             }
             seg_index += 1;
-        }
-        // The normalized text loses the segment boundaries, so a multi-word abbreviation whose
-        // words ended up in two segments ("K {9" -> `k 9`) would be expanded when the text is
-        // normalized again: expand it here too, so that normalizing twice changes nothing.
-        let mut i = 0;
-        while i + 1 < out.tokens.len() {
-            if out.tokens[i].segment != out.tokens[i + 1].segment {
-                let words: Vec<&str> = out.tokens.iter().map(|t| t.text.as_str()).collect();
-                if let Some((n, exp)) = self.abbreviations.expand_at(&words, i, &all) {
-                    if n >= 2 {
-                        let from = words[i..i + n].join(" ");
-                        let first = out.tokens[i].clone();
-                        let merged: Vec<Token> = exp
-                            .iter()
-                            .map(|w| Token {
-                                text: w.clone(),
-                                kind: TokenKind::Content,
-                                ..first.clone()
-                            })
-                            .collect();
-                        out.expansions.push(Expansion {
-                            from,
-                            to: exp.join(" "),
-                        });
-                        out.tokens.splice(i..i + n, merged);
-                    }
-                }
-            }
-            i += 1;
         }
         out.junk = !out.tokens.is_empty() && self.noise.is_junk(&out.text());
         out

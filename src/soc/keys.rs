@@ -96,7 +96,7 @@ impl Keyer {
         let segs: Vec<u16> = content.iter().map(|t| t.segment).collect();
         let hits = self.level_words.find("general", &words, &segs);
         let managerial = hits.iter().any(|h| h.level.track.is_managerial());
-        let in_hit = |i: usize| hits.iter().any(|h| i >= h.start && i < h.start + h.len);
+        let in_hit = |i: usize| hits.iter().any(|h| h.covers(i));
         let kept: Vec<&Token> = (0..content.len())
             .filter(|&i| !in_hit(i))
             .map(|i| content[i])
